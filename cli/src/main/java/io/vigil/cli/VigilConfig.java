@@ -1,0 +1,156 @@
+package io.vigil.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vigil.config.ConfigLoader;
+import io.vigil.schemas.topics.TopicNames;
+import io.vigil.schemas.topics.VigilTopic;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The configuration of the {@code vigil} launcher: where the embedded parts keep their data, and
+ * whether each part is embedded or external. Loaded from defaults, then {@code --config FILE} (or
+ * {@code $VIGIL_CONFIG}), then {@code VIGIL_*} environment variables; see {@link ConfigLoader}.
+ * {@code vigil config defaults} prints every key with its default.
+ */
+public record VigilConfig(String workDir, Kafka kafka, S3 s3, Map<String, String> topics, Demo demo) {
+
+  /** Environment variables that are not configuration keys. */
+  public static final Set<String> RESERVED_ENV =
+      Set.of("VIGIL_HOME", "VIGIL_CONFIG", "VIGIL_JAVA_OPTS", "VIGIL_LOG_FORMAT", "VIGIL_LOG_LEVEL");
+
+  public VigilConfig {
+    requireNonNull(workDir, "workDir must be set");
+    if (workDir.isBlank()) {
+      throw new IllegalArgumentException("workDir must not be blank");
+    }
+    requireNonNull(kafka, "kafka");
+    requireNonNull(s3, "s3");
+    requireNonNull(demo, "demo");
+    topics = Map.copyOf(topics == null ? Map.of() : topics);
+    topicNames(topics); // validates
+  }
+
+  /**
+   * Kafka: an embedded KRaft broker (data under {@code workDir/kafka}) or an external cluster.
+   *
+   * @param embedded start a broker in this process
+   * @param bootstrapServers external cluster; ignored when embedded
+   * @param port embedded broker port, 0 = any free port
+   * @param controllerPort embedded controller port, 0 = any free port
+   * @param replicationFactor for topics Vigil creates
+   */
+  public record Kafka(boolean embedded, String bootstrapServers, int port, int controllerPort,
+      short replicationFactor) {
+    public Kafka {
+      if (!embedded && (bootstrapServers == null || bootstrapServers.isBlank())) {
+        throw new IllegalArgumentException("kafka.bootstrapServers is required when kafka.embedded is false");
+      }
+      checkPort("kafka.port", port);
+      checkPort("kafka.controllerPort", controllerPort);
+      if (replicationFactor < 1) {
+        throw new IllegalArgumentException("kafka.replicationFactor must be >= 1");
+      }
+    }
+  }
+
+  /**
+   * Object store: an embedded S3-compatible server (data under {@code workDir/s3}) or MinIO/S3.
+   *
+   * @param embedded start s3proxy in this process
+   * @param endpoint external endpoint, e.g. http://minio:9000; ignored when embedded
+   * @param port embedded server port, 0 = any free port
+   * @param buckets created at start when missing
+   */
+  public record S3(boolean embedded, String endpoint, int port, String accessKey, String secretKey,
+      String region, List<String> buckets) {
+    public S3 {
+      if (!embedded && (endpoint == null || endpoint.isBlank())) {
+        throw new IllegalArgumentException("s3.endpoint is required when s3.embedded is false");
+      }
+      checkPort("s3.port", port);
+      requireNonNull(accessKey, "s3.accessKey must be set");
+      requireNonNull(secretKey, "s3.secretKey must be set");
+      requireNonNull(region, "s3.region must be set");
+      buckets = List.copyOf(buckets == null ? List.of() : buckets);
+      for (String b : buckets) {
+        if (!b.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+          throw new IllegalArgumentException("s3.buckets: '" + b + "' is not a valid bucket name");
+        }
+      }
+    }
+  }
+
+  /**
+   * The demo replay that {@code vigil up} runs.
+   *
+   * @param dataDir a directory in SMD, JumpStarter or NAB layout; null = the bundled SMD excerpt
+   * @param speed times real time; 0 = as fast as the broker takes it
+   * @param enabled replay at all
+   */
+  public record Demo(boolean enabled, String dataDir, double speed) {
+    public Demo {
+      if (speed < 0 || !Double.isFinite(speed)) {
+        throw new IllegalArgumentException("demo.speed must be >= 0 (0 = full speed): " + speed);
+      }
+    }
+  }
+
+  public Path workPath() {
+    return Path.of(workDir);
+  }
+
+  public static VigilConfig defaults() {
+    return new VigilConfig(
+        ".vigil",
+        new Kafka(true, null, 9092, 0, (short) 1),
+        new S3(true, null, 9000, "vigil", "vigil-secret-key", "us-east-1",
+            List.of("vigil-models", "vigil-features", "vigil-checkpoints")),
+        Map.of(),
+        new Demo(true, null, 0));
+  }
+
+  public static ConfigLoader<VigilConfig> loader() {
+    return new ConfigLoader<>(VigilConfig.class, defaults(), "VIGIL_", RESERVED_ENV);
+  }
+
+  /** Topic names: defaults, overridden by {@code topics.<name>} keys (e.g. {@code topics.telemetry}). */
+  public TopicNames topicNames() {
+    return topicNames(topics);
+  }
+
+  private static TopicNames topicNames(Map<String, String> overrides) {
+    Map<VigilTopic, String> byTopic = new EnumMap<>(VigilTopic.class);
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      String key = e.getKey().replaceAll("([a-z])([A-Z])", "$1_$2").replace('-', '_').toUpperCase(Locale.ROOT);
+      try {
+        byTopic.put(VigilTopic.valueOf(key), e.getValue());
+      } catch (IllegalArgumentException unknown) {
+        throw new IllegalArgumentException("topics." + e.getKey() + " is not a Vigil topic; known: "
+            + java.util.Arrays.stream(VigilTopic.values())
+                .map(t -> toCamel(t.name())).toList());
+      }
+    }
+    return TopicNames.withOverrides(byTopic);
+  }
+
+  private static String toCamel(String enumName) {
+    String[] words = enumName.toLowerCase(Locale.ROOT).split("_");
+    StringBuilder b = new StringBuilder(words[0]);
+    for (int i = 1; i < words.length; i++) {
+      b.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+    }
+    return b.toString();
+  }
+
+  private static void checkPort(String key, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(key + " must be in 0..65535 (0 = any free port): " + port);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package io.vigil.cli.up;
+
+import static java.util.Objects.requireNonNull;
+
+import io.minio.BucketExistsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.vigil.cli.KafkaClients;
+import io.vigil.cli.UserException;
+import io.vigil.cli.VigilConfig;
+import io.vigil.embedded.EmbeddedKafka;
+import io.vigil.embedded.EmbeddedS3;
+import io.vigil.schemas.topics.TopicInstaller;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The infrastructure of the loop, embedded or external per configuration, started in order with a
+ * check between steps, and stopped in reverse order. What runs where is in {@link #endpoints()}.
+ */
+public final class LocalStack implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+
+  /** One running part: what it is and where to reach it. */
+  public record Endpoint(String part, String address, String detail) {}
+
+  private final VigilConfig config;
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final List<Endpoint> endpoints = new ArrayList<>();
+  private String bootstrapServers;
+  private String s3Endpoint;
+
+  private LocalStack(VigilConfig config) {
+    this.config = requireNonNull(config, "config");
+  }
+
+  /** Starts Kafka and S3 (embedded or checks the external ones), creates topics and buckets. */
+  public static LocalStack start(VigilConfig config) {
+    LocalStack stack = new LocalStack(config);
+    try {
+      stack.startKafka();
+      stack.startS3();
+      return stack;
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  private void startKafka() {
+    VigilConfig.Kafka k = config.kafka();
+    if (k.embedded()) {
+      requireFreePort(k.port(), "kafka.port", "VIGIL_KAFKA__PORT");
+      EmbeddedKafka kafka = EmbeddedKafka.start(new EmbeddedKafka.Settings(
+          config.workPath().resolve("kafka"), "127.0.0.1", k.port(), k.controllerPort(), Map.of()));
+      started.push(kafka);
+      bootstrapServers = kafka.bootstrapServers();
+      endpoints.add(new Endpoint("Kafka", bootstrapServers, "embedded KRaft broker, data in " + kafka.logDir()));
+    } else {
+      bootstrapServers = k.bootstrapServers();
+      endpoints.add(new Endpoint("Kafka", bootstrapServers, "external"));
+    }
+    try (Admin admin = KafkaClients.admin(bootstrapServers)) {
+      List<String> created = new TopicInstaller(admin, config.topicNames(), k.replicationFactor()).ensureAll();
+      LOG.info("topics ready ({} created)", created.size());
+    } catch (IllegalStateException e) {
+      throw new UserException("Kafka at " + bootstrapServers + " is not usable: " + e.getMessage(), e);
+    }
+  }
+
+  private void startS3() {
+    VigilConfig.S3 s = config.s3();
+    if (s.embedded()) {
+      requireFreePort(s.port(), "s3.port", "VIGIL_S3__PORT");
+      EmbeddedS3 s3 = EmbeddedS3.start(new EmbeddedS3.Settings(
+          config.workPath().resolve("s3"), "127.0.0.1", s.port(), s.accessKey(), s.secretKey()));
+      started.push(s3);
+      s3Endpoint = s3.endpoint();
+      endpoints.add(new Endpoint("S3", s3Endpoint, "embedded s3proxy, data in " + s3.dataDir()
+          + ", access key " + s.accessKey()));
+    } else {
+      s3Endpoint = s.endpoint();
+      endpoints.add(new Endpoint("S3", s3Endpoint, "external"));
+    }
+    MinioClient minio = MinioClient.builder().endpoint(s3Endpoint)
+        .credentials(s.accessKey(), s.secretKey()).region(s.region()).build();
+    for (String bucket : s.buckets()) {
+      try {
+        if (!minio.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+          minio.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+        }
+      } catch (Exception e) {
+        throw new UserException("S3 at " + s3Endpoint + " is not usable (bucket " + bucket + "): "
+            + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static void requireFreePort(int port, String key, String env) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      probe.setReuseAddress(true);
+    } catch (IOException e) {
+      throw new UserException("port " + port + " (" + key + ") is already in use: stop what holds it,"
+          + " or set " + key + " / " + env + " to another port (0 = any free port)");
+    }
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public String s3Endpoint() {
+    return s3Endpoint;
+  }
+
+  public List<Endpoint> endpoints() {
+    return List.copyOf(endpoints);
+  }
+
+  /** Stops what this stack started, newest first. Idempotent. */
+  @Override
+  public synchronized void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable c = started.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("stopping {} failed: {}", c.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+}
