@@ -102,6 +102,15 @@ public record FeatureSet(String id, List<String> metrics, List<WindowSpec> windo
     }
   }
 
+  /** Parses a declaration from YAML text. */
+  public static FeatureSet parse(String yaml) {
+    try {
+      return YAML.readValue(yaml, FeatureSet.class);
+    } catch (IOException e) {
+      throw new FeatureSetException("not a valid feature set: " + e.getMessage(), e);
+    }
+  }
+
   public String toYaml() {
     try {
       return YAML.writeValueAsString(this);

@@ -1,0 +1,280 @@
+package io.vigil.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vigil.features.FeatureSet;
+import io.vigil.schemas.DeadLetter;
+import io.vigil.schemas.FeatureVector;
+import io.vigil.schemas.wire.AvroSerde;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Properties;
+import java.util.function.UnaryOperator;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.formats.avro.AvroWriters;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.SimpleVersionedStringSerializer;
+import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The feature job: {@code vigil.telemetry} → decode (bad records to the DLQ) → event-time
+ * watermarks → keyed by entity → {@link FeatureOperator} → {@code vigil.features} (exactly-once)
+ * and the offline archive. Sources and sinks are parameters of {@link #build}, so tests plug in
+ * their own; {@link #main} wires the Kafka ones from the configuration.
+ */
+public final class FeatureJob {
+
+  /** Operator uids: stable across versions, so savepoints restore into new builds. */
+  static final String UID_SOURCE = "telemetry-source";
+  static final String UID_DECODE = "decode-router";
+  static final String UID_FEATURES = "entity-features";
+  static final String UID_SINK = "features-sink";
+  static final String UID_DLQ = "dlq-sink";
+  static final String UID_ARCHIVE = "features-archive";
+
+  static final OutputTag<DeadLetter> REFUSED =
+      new OutputTag<>("refused-records", org.apache.flink.api.common.typeinfo.TypeInformation.of(DeadLetter.class));
+
+  private FeatureJob() {}
+
+  /** Wires the job into {@code env}. {@code archive} may be null. */
+  public static void build(StreamExecutionEnvironment env, FeatureJobConfig cfg, FeatureSet set,
+      Source<DecodedSample, ?, ?> source, Sink<FeatureVector> features, Sink<DeadLetter> dlq,
+      Sink<FeatureVector> archive) {
+    build(env, cfg, set, source, features, dlq, archive, UnaryOperator.identity());
+  }
+
+  /**
+   * As above, with {@code beforeSinks} applied to the feature stream before the sinks (tests use it
+   * to inject failures; production passes the identity).
+   */
+  static void build(StreamExecutionEnvironment env, FeatureJobConfig cfg, FeatureSet set,
+      Source<DecodedSample, ?, ?> source, Sink<FeatureVector> features, Sink<DeadLetter> dlq,
+      Sink<FeatureVector> archive, UnaryOperator<DataStream<FeatureVector>> beforeSinks) {
+    requireNonNull(set, "set");
+    WatermarkStrategy<DecodedSample> watermarks = WatermarkStrategy
+        .<DecodedSample>forBoundedOutOfOrderness(cfg.outOfOrderness())
+        .withTimestampAssigner((s, kafkaTs) -> s.time)
+        .withIdleness(cfg.idleness());
+    DataStream<DecodedSample> decoded = env.fromSource(source, watermarks, "telemetry")
+        .uid(UID_SOURCE).name("telemetry (Kafka)");
+
+    SingleOutputStreamOperator<DecodedSample> valid = decoded
+        .process(new Router()).uid(UID_DECODE).name("route refused records");
+
+    SingleOutputStreamOperator<FeatureVector> vectors = valid
+        .keyBy(s -> s.entity)
+        .process(new FeatureOperator(set, cfg.telemetryTopic(), cfg.includeNames()))
+        .uid(UID_FEATURES).name("entity features");
+
+    DataStream<FeatureVector> out = beforeSinks.apply(vectors);
+    out.sinkTo(features).uid(UID_SINK).name("features (Kafka, exactly-once)");
+    valid.getSideOutput(REFUSED)
+        .union(vectors.getSideOutput(FeatureOperator.REJECTED))
+        .sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+    if (archive != null) {
+      out.sinkTo(archive).uid(UID_ARCHIVE).name("feature archive (Avro files)");
+    }
+  }
+
+  /** Sends refused records to the side output, valid samples on. */
+  static final class Router extends ProcessFunction<DecodedSample, DecodedSample> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void processElement(DecodedSample s, Context ctx, Collector<DecodedSample> out) {
+      if (s.failed()) {
+        ctx.output(REFUSED, DeadLetters.refused(s));
+      } else {
+        out.collect(s);
+      }
+    }
+  }
+
+  // ---- Kafka and file wiring ----
+
+  public static KafkaSource<DecodedSample> kafkaSource(FeatureJobConfig cfg, FeatureSet set, boolean bounded) {
+    var b = KafkaSource.<DecodedSample>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setTopics(cfg.telemetryTopic())
+        .setGroupId(cfg.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new TelemetryDecoder(set, cfg.absurdValueLimit()))
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("partition.discovery.interval.ms", "30000");
+    if (bounded) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b.build();
+  }
+
+  public static KafkaSink<FeatureVector> featureSink(FeatureJobConfig cfg) {
+    return KafkaSink.<FeatureVector>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setRecordSerializer(new FeatureSerializer(cfg.featuresTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-features")
+        .setKafkaProducerConfig(producerProps(cfg))
+        .build();
+  }
+
+  public static KafkaSink<DeadLetter> dlqSink(FeatureJobConfig cfg) {
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setRecordSerializer(new DeadLetterSerializer(cfg.dlqTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-dlq")
+        .setKafkaProducerConfig(producerProps(cfg))
+        .build();
+  }
+
+  /** Avro files under {@code archiveDir/date=YYYY-MM-DD/hour=HH/}, rolled on every checkpoint. */
+  public static FileSink<FeatureVector> archiveSink(FeatureJobConfig cfg) {
+    return FileSink.forBulkFormat(new org.apache.flink.core.fs.Path(cfg.archiveDir()),
+            AvroWriters.forSpecificRecord(FeatureVector.class))
+        .withBucketAssigner(new HourOfWindowEnd())
+        .withRollingPolicy(OnCheckpointRollingPolicy.build())
+        .build();
+  }
+
+  private static Properties producerProps(FeatureJobConfig cfg) {
+    Properties p = new Properties();
+    p.setProperty("transaction.timeout.ms", Long.toString(cfg.transactionTimeout().toMillis()));
+    p.setProperty("compression.type", "lz4");
+    p.setProperty("linger.ms", "20");
+    p.setProperty("batch.size", Integer.toString(512 * 1024));
+    return p;
+  }
+
+  /** Checkpointing, state and file-system settings of the job. */
+  public static Configuration flinkConfiguration(FeatureJobConfig cfg) {
+    Configuration c = new Configuration();
+    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
+    if (cfg.s3() != null && cfg.s3().endpoint() != null && !cfg.s3().endpoint().isBlank()) {
+      c.setString("s3.endpoint", cfg.s3().endpoint());
+      c.setString("s3.access-key", cfg.s3().accessKey());
+      c.setString("s3.secret-key", cfg.s3().secretKey());
+      c.setString("s3.path.style.access", Boolean.toString(cfg.s3().pathStyle()));
+    }
+    return c;
+  }
+
+  public static void configure(StreamExecutionEnvironment env, FeatureJobConfig cfg) {
+    env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    env.getConfig().setAutoWatermarkInterval(50);
+    if (cfg.parallelism() > 0) {
+      env.setParallelism(cfg.parallelism());
+    }
+  }
+
+  /** Entry point for {@code flink run} and the REST API: {@code [--config FILE]}. */
+  public static void main(String[] args) throws Exception {
+    Path file = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        file = Path.of(args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--config FILE]");
+      }
+    }
+    FeatureJobConfig cfg = FeatureJobConfig.loader().load(file, System.getenv());
+    FeatureSet set = cfg.featureSetFile() == null ? FeatureSet.smdDefault()
+        : FeatureSet.load(Path.of(cfg.featureSetFile()));
+    Configuration flinkConf = flinkConfiguration(cfg);
+    FileSystem.initialize(flinkConf, null);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConf);
+    configure(env, cfg);
+    build(env, cfg, set, kafkaSource(cfg, set, false), featureSink(cfg), dlqSink(cfg),
+        cfg.archiveDir() == null || cfg.archiveDir().isBlank() ? null : archiveSink(cfg));
+    env.execute(cfg.jobName());
+  }
+
+  /** Key = entity, value = single-object-encoded FeatureVector, timestamp = window end. */
+  static final class FeatureSerializer implements KafkaRecordSerializationSchema<FeatureVector> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private transient AvroSerde<FeatureVector> serde;
+
+    FeatureSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(FeatureVector v, KafkaSinkContext ctx, Long ts) {
+      if (serde == null) {
+        serde = AvroSerde.of(FeatureVector.class);
+      }
+      return new ProducerRecord<>(topic, null, v.getWindowEnd().toEpochMilli(),
+          v.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(v));
+    }
+  }
+
+  /** Key = the original key, value = single-object-encoded DeadLetter. */
+  static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private transient AvroSerde<DeadLetter> serde;
+
+    DeadLetterSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext ctx, Long ts) {
+      if (serde == null) {
+        serde = AvroSerde.of(DeadLetter.class);
+      }
+      byte[] key = d.getKey() == null ? null : toBytes(d.getKey());
+      return new ProducerRecord<>(topic, key, serde.encode(d));
+    }
+
+    private static byte[] toBytes(java.nio.ByteBuffer b) {
+      java.nio.ByteBuffer dup = b.duplicate();
+      byte[] out = new byte[dup.remaining()];
+      dup.get(out);
+      return out;
+    }
+  }
+
+  /** Buckets archive files by the UTC hour of each vector's window end. */
+  static final class HourOfWindowEnd implements BucketAssigner<FeatureVector, String> {
+    private static final long serialVersionUID = 1L;
+    private static final DateTimeFormatter FORMAT =
+        DateTimeFormatter.ofPattern("'date='yyyy-MM-dd'/hour='HH").withZone(ZoneOffset.UTC);
+
+    @Override
+    public String getBucketId(FeatureVector v, Context ctx) {
+      Instant end = v.getWindowEnd();
+      return FORMAT.format(end);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<String> getSerializer() {
+      return SimpleVersionedStringSerializer.INSTANCE;
+    }
+  }
+}

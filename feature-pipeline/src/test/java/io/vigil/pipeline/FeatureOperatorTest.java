@@ -1,0 +1,122 @@
+package io.vigil.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vigil.features.EntityState;
+import io.vigil.features.FeatureEngine;
+import io.vigil.features.FeatureSet;
+import io.vigil.schemas.DeadLetter;
+import io.vigil.schemas.FeatureVector;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class FeatureOperatorTest {
+
+  private static final FeatureSet SET = FeatureSet.standard("t", List.of("a", "b"));
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, DecodedSample, FeatureVector> harness()
+      throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new FeatureOperator(SET, "vigil.telemetry", false)),
+        s -> s.entity, Types.STRING);
+    h.open();
+    return h;
+  }
+
+  private static StreamRecord<DecodedSample> sample(String entity, long t, double a, double b) {
+    return new StreamRecord<>(DecodedSample.ok(entity, t, new double[] {a, b}, t / 1000), t);
+  }
+
+  @Test
+  void buffersUntilTheWatermarkThenEmitsInEventTimeOrder() throws Exception {
+    try (var h = harness()) {
+      h.processElement(sample("h1", 3000, 3, 3));
+      h.processElement(sample("h1", 1000, 1, 1));
+      h.processElement(sample("h1", 2000, 2, 2));
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processWatermark(2000);
+      List<FeatureVector> out = h.extractOutputValues();
+      assertThat(out).extracting(v -> v.getWindowEnd().toEpochMilli()).containsExactly(1000L, 2000L);
+      h.processWatermark(3000);
+      assertThat(h.extractOutputValues()).extracting(v -> v.getWindowEnd().toEpochMilli())
+          .containsExactly(1000L, 2000L, 3000L);
+      // the window edge: the third vector covers samples 1..3
+      FeatureVector third = h.extractOutputValues().get(2);
+      assertThat(third.getWindowStart().toEpochMilli()).isEqualTo(1000L);
+      assertThat(third.getValues().get(1)).isEqualTo(2.0); // a.w10.mean
+    }
+  }
+
+  @Test
+  void lateAndDuplicateSamplesGoToTheSideOutputWithTheirReason() throws Exception {
+    try (var h = harness()) {
+      h.processElement(sample("h1", 5000, 1, 1));
+      h.processWatermark(5000);
+      h.processElement(sample("h1", 4000, 9, 9));      // behind the watermark
+      h.processElement(sample("h1", 6000, 1, 1));
+      h.processElement(sample("h1", 6000, 2, 2));      // same event time again
+      h.processWatermark(7000);
+      assertThat(h.extractOutputValues()).hasSize(2);
+      List<String> codes = new ArrayList<>();
+      for (StreamRecord<DeadLetter> r : h.getSideOutput(FeatureOperator.REJECTED)) {
+        codes.add(r.getValue().getErrorCode());
+        assertThat(r.getValue().getValue()).isNotNull();
+      }
+      assertThat(codes).containsExactly("LATE_RECORD", "DUPLICATE_SAMPLE");
+    }
+  }
+
+  @Test
+  void stateRestoredFromASnapshotContinuesExactlyAsIfUninterrupted() throws Exception {
+    List<FeatureVector> straight;
+    try (var h = harness()) {
+      for (int i = 1; i <= 30; i++) {
+        h.processElement(sample("h1", i * 1000L, Math.sin(i), i % 4));
+        h.processElement(sample("h2", i * 1000L, Math.cos(i), i % 3));
+      }
+      h.processWatermark(Long.MAX_VALUE);
+      straight = h.extractOutputValues();
+    }
+    OperatorSubtaskState snapshot;
+    List<FeatureVector> first;
+    try (var h = harness()) {
+      for (int i = 1; i <= 15; i++) {
+        h.processElement(sample("h1", i * 1000L, Math.sin(i), i % 4));
+        h.processElement(sample("h2", i * 1000L, Math.cos(i), i % 3));
+      }
+      h.processWatermark(12_000);
+      first = new ArrayList<>(h.extractOutputValues());
+      snapshot = h.snapshot(1L, 1L);  // samples 13..15 still pending in state
+    }
+    var restored = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new FeatureOperator(SET, "vigil.telemetry", false)),
+        (DecodedSample s) -> s.entity, Types.STRING);
+    restored.initializeState(snapshot);
+    restored.open();
+    for (int i = 16; i <= 30; i++) {
+      restored.processElement(sample("h1", i * 1000L, Math.sin(i), i % 4));
+      restored.processElement(sample("h2", i * 1000L, Math.cos(i), i % 3));
+    }
+    restored.processWatermark(Long.MAX_VALUE);
+    List<FeatureVector> all = new ArrayList<>(first);
+    all.addAll(restored.extractOutputValues());
+    restored.close();
+    assertThat(all).containsExactlyInAnyOrderElementsOf(straight);
+    assertThat(all).hasSize(60);
+  }
+
+  @Test
+  void engineStateIsAFlinkPojo() {
+    var info = org.apache.flink.api.common.typeinfo.TypeInformation.of(EntityState.class);
+    assertThat(info).isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
+    assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(PendingSample.class))
+        .isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
+    assertThat(new FeatureEngine(SET).width()).isEqualTo(SET.featureNames().size());
+  }
+}
