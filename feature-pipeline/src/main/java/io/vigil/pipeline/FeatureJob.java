@@ -228,8 +228,7 @@ public final class FeatureJob {
       if (serde == null) {
         serde = AvroSerde.of(FeatureVector.class);
       }
-      return new ProducerRecord<>(topic, null, v.getWindowEnd().toEpochMilli(),
-          v.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(v));
+      return new ProducerRecord<>(topic, v.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(v));
     }
   }
 
