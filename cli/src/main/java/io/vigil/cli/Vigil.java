@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       UpCommand.class,
       ReplayCommand.class,
+      SubmitCommand.class,
       ConfigCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -18,7 +18,7 @@ import java.util.Set;
  * {@code $VIGIL_CONFIG}), then {@code VIGIL_*} environment variables; see {@link ConfigLoader}.
  * {@code vigil config defaults} prints every key with its default.
  */
-public record VigilConfig(String workDir, Kafka kafka, S3 s3, Map<String, String> topics, Demo demo) {
+public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Map<String, String> topics, Demo demo) {
 
   /** Environment variables that are not configuration keys. */
   public static final Set<String> RESERVED_ENV =
@@ -31,6 +31,7 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Map<String, String
     }
     requireNonNull(kafka, "kafka");
     requireNonNull(s3, "s3");
+    requireNonNull(flink, "flink");
     requireNonNull(demo, "demo");
     topics = Map.copyOf(topics == null ? Map.of() : topics);
     topicNames(topics); // validates
@@ -87,6 +88,27 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Map<String, String
   }
 
   /**
+   * Flink: a local MiniCluster with REST API and web UI, or an external cluster's REST endpoint.
+   *
+   * @param embedded start a MiniCluster in this process
+   * @param jobManager external Flink REST endpoint, e.g. http://flink-jobmanager:8081
+   * @param restPort MiniCluster REST/web UI port, 0 = any free port
+   * @param slots MiniCluster task slots
+   * @param featurePipeline submit the feature job on `up`
+   */
+  public record Flink(boolean embedded, String jobManager, int restPort, int slots, boolean featurePipeline) {
+    public Flink {
+      if (!embedded && (jobManager == null || jobManager.isBlank())) {
+        throw new IllegalArgumentException("flink.jobManager is required when flink.embedded is false");
+      }
+      checkPort("flink.restPort", restPort);
+      if (slots < 1) {
+        throw new IllegalArgumentException("flink.slots must be >= 1");
+      }
+    }
+  }
+
+  /**
    * The demo replay that {@code vigil up} runs.
    *
    * @param dataDir a directory in SMD, JumpStarter or NAB layout; null = the bundled SMD excerpt
@@ -111,6 +133,7 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Map<String, String
         new Kafka(true, null, 9092, 0, (short) 1),
         new S3(true, null, 9000, "vigil", "vigil-secret-key", "us-east-1",
             List.of("vigil-models", "vigil-features", "vigil-checkpoints")),
+        new Flink(true, null, 8081, 4, true),
         Map.of(),
         new Demo(true, null, 0));
   }

@@ -24,14 +24,17 @@ class UpCommandTest {
           port: 0
         s3:
           port: 0
+        flink:
+          restPort: 0
         demo:
           dataDir: %s
         """.formatted(tmp.resolve("work"), demo));
 
+    System.setProperty("vigil.home", System.getProperty("vigil.repo.dir", ".."));
     CliRun first = CliRun.of("up", "--config", config.toString(), "--exit-after-replay");
     assertThat(first.exitCode()).as(first.err()).isZero();
     assertThat(first.out()).contains("Vigil is up", "Kafka", "S3", "vigil.telemetry", "vigil-models",
-        "replayed 5 records of 2 entities", "Vigil stopped.");
+        "replayed 5 records of 2 entities", "Vigil stopped.", "Flink", "feature-pipeline");
 
     CliRun second = CliRun.of("up", "--config", config.toString(), "--exit-after-replay");
     assertThat(second.exitCode()).as(second.err()).isZero();

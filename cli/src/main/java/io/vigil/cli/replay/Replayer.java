@@ -97,8 +97,9 @@ public final class Replayer {
         pace(t0, firstEventTime, row.time(), options.speed());
       }
       TelemetrySample sample = toSample(er.series(), row, kind, tags);
-      ProducerRecord<String, byte[]> rec = new ProducerRecord<>(topic, null,
-          row.time().toEpochMilli(), sample.getEntity(), serde.encode(sample));
+      // the record timestamp stays the send time: event time is in the payload, and historical
+      // event times as record timestamps would make Kafka's retention delete the replay at once
+      ProducerRecord<String, byte[]> rec = new ProducerRecord<>(topic, sample.getEntity(), serde.encode(sample));
       try {
         producer.send(rec, (meta, e) -> {
           if (e != null) {

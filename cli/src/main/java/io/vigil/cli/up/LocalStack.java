@@ -11,7 +11,15 @@ import io.vigil.cli.VigilConfig;
 import io.vigil.embedded.EmbeddedKafka;
 import io.vigil.embedded.EmbeddedS3;
 import io.vigil.schemas.topics.TopicInstaller;
+import io.vigil.cli.SubmitCommand;
+import io.vigil.cli.flink.LocalFlink;
+import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.schemas.topics.TopicNames;
+import io.vigil.schemas.topics.VigilTopic;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayDeque;
@@ -50,6 +58,7 @@ public final class LocalStack implements AutoCloseable {
     try {
       stack.startKafka();
       stack.startS3();
+      stack.startFlink();
       return stack;
     } catch (RuntimeException e) {
       stack.close();
@@ -104,6 +113,52 @@ public final class LocalStack implements AutoCloseable {
             + e.getMessage(), e);
       }
     }
+  }
+
+  private void startFlink() {
+    VigilConfig.Flink f = config.flink();
+    URI rest;
+    if (f.embedded()) {
+      requireFreePort(f.restPort(), "flink.restPort", "VIGIL_FLINK__REST_PORT");
+      try {
+        LocalFlink flink = LocalFlink.start(f.restPort(), f.slots());
+        started.push(flink);
+        rest = flink.restAddress();
+      } catch (Exception e) {
+        throw new UserException("cannot start the Flink MiniCluster: " + e.getMessage(), e);
+      }
+      endpoints.add(new Endpoint("Flink", rest.toString(), "embedded MiniCluster: web UI and REST API"));
+    } else {
+      rest = URI.create(f.jobManager());
+      endpoints.add(new Endpoint("Flink", rest.toString(), "external cluster"));
+    }
+    if (f.featurePipeline()) {
+      Path jobConfig = writeFeatureJobConfig();
+      SubmitCommand.JobSubmission job = SubmitCommand.submitFeaturePipeline(rest, jobConfig);
+      endpoints.add(new Endpoint("Job", "feature-pipeline " + job.jobId(),
+          "telemetry -> features, config " + jobConfig));
+    }
+  }
+
+  private Path writeFeatureJobConfig() {
+    FeatureJobConfig d = FeatureJobConfig.defaults();
+    Path work = config.workPath().toAbsolutePath().normalize();
+    TopicNames t = config.topicNames();
+    FeatureJobConfig job = new FeatureJobConfig(d.jobName(), bootstrapServers,
+        t.name(VigilTopic.TELEMETRY), t.name(VigilTopic.FEATURES), t.name(VigilTopic.DLQ_TELEMETRY),
+        d.groupId(), d.transactionalIdPrefix(), d.transactionTimeout(), null, d.outOfOrderness(),
+        d.idleness(), d.checkpointInterval(), work.resolve("flink/checkpoints/feature-pipeline").toUri().toString(),
+        work.resolve("features-archive").toUri().toString(),
+        new FeatureJobConfig.S3(s3Endpoint, config.s3().accessKey(), config.s3().secretKey(), true),
+        d.absurdValueLimit(), false, 2);
+    Path file = work.resolve("feature-pipeline.yaml");
+    try {
+      Files.createDirectories(work);
+      Files.writeString(file, FeatureJobConfig.loader().toYaml(job));
+    } catch (IOException e) {
+      throw new UserException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+    return file;
   }
 
   private static void requireFreePort(int port, String key, String env) {

@@ -1,0 +1,98 @@
+package io.vigil.cli;
+
+import io.vigil.cli.flink.FlinkRestClient;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil submit JOB}: a Vigil Flink job to any Flink cluster, through its REST API. */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+    description = "Submit a Vigil Flink job (feature-pipeline) to a Flink cluster through its REST API.")
+public final class SubmitCommand implements Callable<Integer> {
+
+  /** The jobs this command knows: jar location under VIGIL_HOME and entry class. */
+  enum Job {
+    FEATURE_PIPELINE("feature-pipeline", "feature-pipeline/target/vigil-feature-pipeline-0.1.0-SNAPSHOT-job.jar",
+        "io.vigil.pipeline.FeatureJob");
+
+    final String cliName;
+    final String jar;
+    final String entryClass;
+
+    Job(String cliName, String jar, String entryClass) {
+      this.cliName = cliName;
+      this.jar = jar;
+      this.entryClass = entryClass;
+    }
+
+    static Job named(String name) {
+      for (Job j : values()) {
+        if (j.cliName.equals(name)) {
+          return j;
+        }
+      }
+      throw new IllegalArgumentException("unknown job '" + name + "'; known: feature-pipeline");
+    }
+  }
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "JOB", description = "feature-pipeline")
+  String job;
+
+  @Option(names = "--jobmanager", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
+      description = "Flink REST endpoint (default ${DEFAULT-VALUE}).")
+  URI jobManager;
+
+  @Option(names = "--job-config", paramLabel = "FILE",
+      description = "The job's YAML configuration, as a path the JobManager can read.")
+  Path jobConfig;
+
+  @Option(names = "--jar", paramLabel = "FILE", description = "Job jar (default: the one built in this repository).")
+  Path jar;
+
+  @Option(names = "--parallelism", description = "Job parallelism (default: the cluster's).")
+  Integer parallelism;
+
+  @Override
+  public Integer call() {
+    Job j = Job.named(job);
+    JobSubmission s = submit(jobManager, j, jar != null ? jar : home().resolve(j.jar), jobConfig, parallelism);
+    spec.commandLine().getOut().printf("submitted %s as job %s to %s%n", j.cliName, s.jobId(), jobManager);
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  /** What was submitted where. */
+  public record JobSubmission(String jarId, String jobId) {}
+
+  public static JobSubmission submitFeaturePipeline(URI jobManager, Path jobConfig) {
+    return submit(jobManager, Job.FEATURE_PIPELINE, home().resolve(Job.FEATURE_PIPELINE.jar), jobConfig, null);
+  }
+
+  static JobSubmission submit(URI jobManager, Job j, Path jar, Path config, Integer parallelism) {
+    FlinkRestClient flink = new FlinkRestClient(jobManager);
+    String jarId = flink.upload(jar);
+    List<String> args = new ArrayList<>();
+    if (config != null) {
+      if (!Files.isRegularFile(config)) {
+        throw new UserException("job config " + config + " not found");
+      }
+      args.add("--config");
+      args.add(config.toAbsolutePath().toString());
+    }
+    return new JobSubmission(jarId, flink.run(jarId, j.entryClass, args, parallelism));
+  }
+
+  static Path home() {
+    return Path.of(System.getProperty("vigil.home", System.getenv().getOrDefault("VIGIL_HOME", ".")));
+  }
+}

@@ -1,0 +1,357 @@
+package io.vigil.cli.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.cli.UserException;
+import io.vigil.datasets.Dataset;
+import io.vigil.datasets.DatasetOptions;
+import io.vigil.datasets.EntitySeries;
+import io.vigil.datasets.Interleaved;
+import io.vigil.embedded.EmbeddedKafka;
+import io.vigil.features.FeatureSet;
+import io.vigil.pipeline.DecodedSample;
+import io.vigil.pipeline.FeatureJob;
+import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.schemas.FeatureVector;
+import io.vigil.schemas.SampleIds;
+import io.vigil.schemas.TelemetrySample;
+import io.vigil.schemas.wire.AvroSerde;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.Table;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.types.Row;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Kafka → feature job → Kafka on this machine, against the same features written as a Flink SQL
+ * job with OVER windows (the peer) and a plain Kafka consumer reading the same input (the limit).
+ * All three read the same pre-loaded topic in the same run; then a paced live phase measures
+ * event→feature latency as a read_committed consumer sees it.
+ */
+@Command(name = "features", mixinStandardHelpOptions = true,
+    description = "Samples/s and p99 latency of the feature job vs a Flink SQL OVER-window job and raw Kafka consume.")
+public final class FeaturesBench implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--quick", description = "The bundled demo excerpt (19,500 samples) instead of all of SMD.")
+  boolean quick;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Dataset directory (default ../shared/data/smd).")
+  Path data;
+
+  @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  private static final FeatureSet SET = FeatureSet.smdDefault();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Path home = Path.of(System.getProperty("vigil.home", "."));
+    Path dir = data != null ? data : quick ? home.resolve("demo/smd") : home.resolve("../shared/data/smd").normalize();
+    if (!Files.isDirectory(dir)) {
+      throw new UserException("no data at " + dir + "; pass --data DIR");
+    }
+    Dataset ds = Dataset.open(dir, DatasetOptions.defaults());
+    Path tmp = Files.createTempDirectory("vigil-bench-features");
+    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
+      try (Admin admin = kafka.admin()) {
+        admin.createTopics(List.of(new NewTopic("in", 4, (short) 1), new NewTopic("out.job", 4, (short) 1),
+            new NewTopic("out.sql", 4, (short) 1), new NewTopic("live", 4, (short) 1),
+            new NewTopic("out.live", 4, (short) 1), new NewTopic("dlq", 1, (short) 1))).all().get();
+      }
+      long n = produceAll(kafka, ds, "in");
+
+      double rawRate = n / rawConsumeSeconds(kafka, "in", n);
+      double jobSeconds = runJob(kafka, tmp, "in", "out.job", "job");
+      double jobRate = n / jobSeconds;
+      double sqlSeconds = runSql(kafka, tmp, "in", "out.sql");
+      double sqlRate = n / sqlSeconds;
+      long[] latencies = livePhase(kafka, tmp, ds, quick ? 3000 : 10000, 1000);
+      double p50 = percentile(latencies, 0.50);
+      double p99 = percentile(latencies, 0.99);
+
+      out.println("vigil bench features" + (quick ? " --quick" : ""));
+      out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s local, parallelism %d, embedded Kafka 4.2.0 in"
+              + " the same JVM, input 4 partitions, %s (%d entities, %,d samples, %d metrics), feature set %s"
+              + " (%d features), exactly-once Kafka sinks%n",
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+          org.apache.flink.runtime.util.EnvironmentInformation.getVersion(), parallelism, dir,
+          ds.entities().size(), n, SET.metrics().size(), SET.version(), SET.featureNames().size());
+      out.printf(Locale.ROOT, "%-62s %12s%n", "measure", "samples/s");
+      out.printf(Locale.ROOT, "%-62s %,12.0f%n", "limit: raw Kafka consume of the same input (bytes only)", rawRate);
+      out.printf(Locale.ROOT, "%-62s %,12.0f%n", "vigil feature job (decode, event time, 307 features, EOS sink)", jobRate);
+      out.printf(Locale.ROOT, "%-62s %,12.0f%n", "peer: Flink SQL OVER windows (last/mean/std/min/max, EOS sink)", sqlRate);
+      out.printf(Locale.ROOT, "live phase: %,d samples at 1,000/s, checkpoints every 200 ms, read_committed:"
+          + " event->feature p50 %.0f ms, p99 %.0f ms%n", latencies.length, p50, p99);
+      out.printf(Locale.ROOT, "vs_flink_sql = %.2f, vs_kafka_raw = %.2f%n", jobRate / sqlRate, jobRate / rawRate);
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("bench", "features");
+      json.put("quick", quick);
+      json.put("samples", n);
+      json.put("job_samples_per_s", Math.round(jobRate));
+      json.put("flink_sql_samples_per_s", Math.round(sqlRate));
+      json.put("kafka_raw_samples_per_s", Math.round(rawRate));
+      json.put("vs_flink_sql", round(jobRate / sqlRate));
+      json.put("vs_kafka_raw", round(jobRate / rawRate));
+      json.put("p50_ms", Math.round(p50));
+      json.put("p99_ms", Math.round(p99));
+      out.println(new ObjectMapper().writeValueAsString(json));
+      out.flush();
+    } finally {
+      deleteTree(tmp);
+    }
+    return 0;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
+    return new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 5,
+        "batch.size", 262144, "compression.type", "lz4"), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static TelemetrySample sample(EntitySeries s, io.vigil.datasets.Row r) {
+    Map<String, Double> m = new HashMap<>();
+    for (int i = 0; i < s.metricNames().size(); i++) {
+      m.put(s.metricNames().get(i), r.values()[i]);
+    }
+    return TelemetrySample.newBuilder().setEntity(s.entity()).setEventTime(r.time()).setMetrics(m)
+        .setSequence(r.sequence()).build();
+  }
+
+  private static long produceAll(EmbeddedKafka kafka, Dataset ds, String topic) {
+    AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
+    long n = 0;
+    try (KafkaProducer<byte[], byte[]> p = producer(kafka)) {
+      Interleaved it = new Interleaved(ds.entities());
+      while (it.hasNext()) {
+        Interleaved.EntityRow r = it.next();
+        p.send(new ProducerRecord<>(topic, r.series().entity().getBytes(StandardCharsets.UTF_8),
+            serde.encode(sample(r.series(), r.row()))));
+        n++;
+      }
+      p.flush();
+    }
+    return n;
+  }
+
+  private static double rawConsumeSeconds(EmbeddedKafka kafka, String topic, long n) {
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        "max.poll.records", 5000, "fetch.min.bytes", 1), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      c.partitionsFor(topic).forEach(p -> tps.add(new TopicPartition(topic, p.partition())));
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      long t0 = System.nanoTime();
+      long seen = 0;
+      long bytes = 0;
+      while (seen < n) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          seen++;
+          bytes += r.value().length;
+        }
+      }
+      return (System.nanoTime() - t0) / 1e9 + (bytes == 0 ? 1e-9 : 0);
+    }
+  }
+
+  private FeatureJobConfig config(EmbeddedKafka kafka, Path tmp, String in, String out, String name, Duration cp) {
+    FeatureJobConfig d = FeatureJobConfig.defaults();
+    return new FeatureJobConfig(name, kafka.bootstrapServers(), in, out, "dlq", name + "-group", name + "-tx",
+        Duration.ofMinutes(5), null, d.outOfOrderness(), Duration.ofSeconds(5), cp,
+        tmp.resolve(name).toUri().toString(), "", d.s3(), 1e15, false, parallelism);
+  }
+
+  private StreamExecutionEnvironment env() {
+    Configuration conf = new Configuration();
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.setParallelism(parallelism);
+    return env;
+  }
+
+  private double runJob(EmbeddedKafka kafka, Path tmp, String in, String out, String name) throws Exception {
+    FeatureJobConfig cfg = config(kafka, tmp, in, out, name, Duration.ofSeconds(2));
+    StreamExecutionEnvironment env = env();
+    FeatureJob.configure(env, cfg);
+    FeatureJob.build(env, cfg, SET, FeatureJob.kafkaSource(cfg, SET, true), FeatureJob.featureSink(cfg),
+        FeatureJob.dlqSink(cfg), null);
+    long t0 = System.nanoTime();
+    env.execute(name);
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** The same input as a table, features as OVER-window aggregates per metric, the same Kafka sink. */
+  private double runSql(EmbeddedKafka kafka, Path tmp, String in, String out) throws Exception {
+    FeatureJobConfig cfg = config(kafka, tmp, in, out, "sql", Duration.ofSeconds(2));
+    StreamExecutionEnvironment env = env();
+    FeatureJob.configure(env, cfg);
+    StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+    List<String> metrics = SET.metrics();
+    String[] names = new String[metrics.size() + 2];
+    TypeInformation<?>[] types = new TypeInformation<?>[metrics.size() + 2];
+    names[0] = "entity";
+    types[0] = Types.STRING;
+    names[1] = "ts";
+    types[1] = Types.LONG;
+    for (int i = 0; i < metrics.size(); i++) {
+      names[i + 2] = "m" + i;
+      types[i + 2] = Types.DOUBLE;
+    }
+    KafkaSource<DecodedSample> source = FeatureJob.kafkaSource(cfg, SET, true);
+    DataStream<Row> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "telemetry")
+        .filter(s -> !s.failed())
+        .map(s -> {
+          Object[] f = new Object[s.values.length + 2];
+          f[0] = s.entity;
+          f[1] = s.time;
+          for (int i = 0; i < s.values.length; i++) {
+            f[i + 2] = s.values[i];
+          }
+          return Row.of(f);
+        }).returns(Types.ROW_NAMED(names, types));
+    Table t = tEnv.fromDataStream(rows, Schema.newBuilder()
+        .columnByExpression("rt", "TO_TIMESTAMP_LTZ(ts, 3)")
+        .watermark("rt", "rt - INTERVAL '60' SECOND").build());
+    tEnv.createTemporaryView("telemetry", t);
+    StringBuilder sql = new StringBuilder("SELECT entity, ts");
+    for (int i = 0; i < metrics.size(); i++) {
+      String m = "m" + i;
+      sql.append(", ").append(m).append(", AVG(").append(m).append(") OVER w, STDDEV_POP(").append(m)
+          .append(") OVER w, MIN(").append(m).append(") OVER w, MAX(").append(m).append(") OVER w");
+    }
+    sql.append(" FROM telemetry WINDOW w AS (PARTITION BY entity ORDER BY rt ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)");
+    Table result = tEnv.sqlQuery(sql.toString());
+    String version = SET.version();
+    tEnv.toDataStream(result)
+        .map(r -> {
+          int width = r.getArity() - 2;
+          List<Double> values = new ArrayList<>(width);
+          for (int i = 0; i < width; i++) {
+            Object v = r.getField(i + 2);
+            values.add(v == null ? 0.0 : ((Number) v).doubleValue());
+          }
+          String entity = (String) r.getField(0);
+          Instant end = Instant.ofEpochMilli((Long) r.getField(1));
+          return FeatureVector.newBuilder().setSampleId(SampleIds.of(entity, end, version)).setEntity(entity)
+              .setWindowStart(end).setWindowEnd(end).setFeatureSetId("sql-peer").setFeatureSetVersion(version)
+              .setNames(List.of()).setValues(values).build();
+        }).returns(TypeInformation.of(FeatureVector.class))
+        .sinkTo(FeatureJob.featureSink(cfg));
+    long t0 = System.nanoTime();
+    env.execute("sql-peer");
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Streams {@code count} samples at {@code rate}/s through a running job; returns latencies in ms. */
+  private long[] livePhase(EmbeddedKafka kafka, Path tmp, Dataset ds, int count, int rate) throws Exception {
+    FeatureJobConfig cfg = config(kafka, tmp, "live", "out.live", "live", Duration.ofMillis(200));
+    StreamExecutionEnvironment env = env();
+    FeatureJob.configure(env, cfg);
+    FeatureJob.build(env, cfg, SET, FeatureJob.kafkaSource(cfg, SET, false), FeatureJob.featureSink(cfg),
+        FeatureJob.dlqSink(cfg), null);
+    JobClient job = env.executeAsync("live");
+    Map<String, Long> sentAt = new ConcurrentHashMap<>();
+    List<Long> latencies = new ArrayList<>();
+    Thread reader = new Thread(() -> {
+      AvroSerde<FeatureVector> serde = AvroSerde.of(FeatureVector.class);
+      try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+          "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        List<TopicPartition> tps = new ArrayList<>();
+        c.partitionsFor("out.live").forEach(p -> tps.add(new TopicPartition("out.live", p.partition())));
+        c.assign(tps);
+        c.seekToBeginning(tps);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (latencies.size() < count - 3 * ds.entities().size() && System.nanoTime() < deadline) {
+          for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
+            long now = System.nanoTime();
+            Long sent = sentAt.get(serde.decode(r.value()).getSampleId());
+            if (sent != null) {
+              synchronized (latencies) {
+                latencies.add((now - sent) / 1_000_000);
+              }
+            }
+          }
+        }
+      }
+    }, "bench-reader");
+    reader.start();
+    AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        "linger.ms", 0), new ByteArraySerializer(), new ByteArraySerializer())) {
+      Interleaved it = new Interleaved(ds.entities());
+      long t0 = System.nanoTime();
+      for (int i = 0; i < count && it.hasNext(); i++) {
+        long due = t0 + (long) (i * 1e9 / rate);
+        while (System.nanoTime() < due) {
+          Thread.onSpinWait();
+        }
+        Interleaved.EntityRow r = it.next();
+        TelemetrySample s = sample(r.series(), r.row());
+        sentAt.put(SampleIds.of(s.getEntity(), s.getEventTime(), SET.version()), System.nanoTime());
+        p.send(new ProducerRecord<>("live", s.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(s)));
+      }
+      p.flush();
+    }
+    reader.join(TimeUnit.SECONDS.toMillis(70));
+    job.cancel().get(30, TimeUnit.SECONDS);
+    synchronized (latencies) {
+      return latencies.stream().mapToLong(Long::longValue).toArray();
+    }
+  }
+
+  private static double percentile(long[] values, double q) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    long[] v = values.clone();
+    Arrays.sort(v);
+    return v[(int) Math.min(v.length - 1, Math.ceil(q * v.length) - 1)];
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException ignored) {
+      // temporary files only
+    }
+  }
+}
