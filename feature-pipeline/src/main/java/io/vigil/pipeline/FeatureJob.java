@@ -8,6 +8,7 @@ import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.wire.AvroSerde;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -76,10 +77,14 @@ public final class FeatureJob {
       Source<DecodedSample, ?, ?> source, Sink<FeatureVector> features, Sink<DeadLetter> dlq,
       Sink<FeatureVector> archive, UnaryOperator<DataStream<FeatureVector>> beforeSinks) {
     requireNonNull(set, "set");
+    // Alignment pauses partitions whose event time runs ahead of the slowest one (catching up
+    // after downtime, uneven partitions), so samples waiting for the watermark stay few.
     WatermarkStrategy<DecodedSample> watermarks = WatermarkStrategy
         .<DecodedSample>forBoundedOutOfOrderness(cfg.outOfOrderness())
         .withTimestampAssigner((s, kafkaTs) -> s.time)
-        .withIdleness(cfg.idleness());
+        .withIdleness(cfg.idleness())
+        .withWatermarkAlignment("vigil-telemetry", cfg.outOfOrderness().multipliedBy(5).plusMinutes(1),
+            Duration.ofMillis(250));
     DataStream<DecodedSample> decoded = env.fromSource(source, watermarks, "telemetry")
         .uid(UID_SOURCE).name("telemetry (Kafka)");
 
@@ -173,6 +178,7 @@ public final class FeatureJob {
   /** Checkpointing, state and file-system settings of the job. */
   public static Configuration flinkConfiguration(FeatureJobConfig cfg) {
     Configuration c = new Configuration();
+    c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
     if (cfg.s3() != null && cfg.s3().endpoint() != null && !cfg.s3().endpoint().isBlank()) {
       c.setString("s3.endpoint", cfg.s3().endpoint());
@@ -184,6 +190,7 @@ public final class FeatureJob {
   }
 
   public static void configure(StreamExecutionEnvironment env, FeatureJobConfig cfg) {
+    env.configure(flinkConfiguration(cfg));
     env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     env.getConfig().setAutoWatermarkInterval(50);
     if (cfg.parallelism() > 0) {

@@ -110,7 +110,7 @@ public final class FeaturesBench implements Callable<Integer> {
       out.println("vigil bench features" + (quick ? " --quick" : ""));
       out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s local, parallelism %d, embedded Kafka 4.2.0 in"
               + " the same JVM, input 4 partitions, %s (%d entities, %,d samples, %d metrics), feature set %s"
-              + " (%d features), exactly-once Kafka sinks%n",
+              + " (%d features), exactly-once Kafka sinks, out-of-orderness 1 min, idle partitions after 1 s%n",
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
           org.apache.flink.runtime.util.EnvironmentInformation.getVersion(), parallelism, dir,
           ds.entities().size(), n, SET.metrics().size(), SET.version(), SET.featureNames().size());
@@ -197,7 +197,7 @@ public final class FeaturesBench implements Callable<Integer> {
   private FeatureJobConfig config(EmbeddedKafka kafka, Path tmp, String in, String out, String name, Duration cp) {
     FeatureJobConfig d = FeatureJobConfig.defaults();
     return new FeatureJobConfig(name, kafka.bootstrapServers(), in, out, "dlq", name + "-group", name + "-tx",
-        Duration.ofMinutes(5), null, d.outOfOrderness(), Duration.ofSeconds(5), cp,
+        Duration.ofMinutes(5), null, d.outOfOrderness(), Duration.ofSeconds(1), cp,
         tmp.resolve(name).toUri().toString(), "", d.s3(), 1e15, false, parallelism);
   }
 
