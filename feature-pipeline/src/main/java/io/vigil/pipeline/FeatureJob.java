@@ -193,6 +193,9 @@ public final class FeatureJob {
     env.configure(flinkConfiguration(cfg));
     env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     env.getConfig().setAutoWatermarkInterval(50);
+    // no operator keeps a reference to a record it was handed (FeatureOperator copies the values it
+    // buffers), so chained operators can pass records without copying them
+    env.getConfig().enableObjectReuse();
     if (cfg.parallelism() > 0) {
       env.setParallelism(cfg.parallelism());
     }

@@ -89,7 +89,7 @@ public final class FeatureOperator extends KeyedProcessFunction<String, DecodedS
           set.metrics(), s.values, s.sequence));
       return;
     }
-    pending.put(s.time, new PendingSample(s.values, s.sequence));
+    pending.put(s.time, new PendingSample(s.values.clone(), s.sequence));
     ctx.timerService().registerEventTimeTimer(s.time);
   }
 

@@ -22,6 +22,7 @@ import java.util.HexFormat;
 public final class SampleIds {
 
   private static final HexFormat HEX = HexFormat.of();
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(SampleIds::sha256);
 
   private SampleIds() {}
 
@@ -33,7 +34,7 @@ public final class SampleIds {
     byte[] v = featureSetVersion.getBytes(StandardCharsets.UTF_8);
     ByteBuffer buf = ByteBuffer.allocate(4 + e.length + 8 + 4 + v.length);
     buf.putInt(e.length).put(e).putLong(windowEnd.toEpochMilli()).putInt(v.length).put(v);
-    byte[] digest = sha256().digest(buf.array());
+    byte[] digest = SHA256.get().digest(buf.array());
     return "s-" + HEX.formatHex(digest, 0, 16);
   }
 
