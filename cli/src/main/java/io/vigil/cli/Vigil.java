@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       SubmitCommand.class,
       ConfigCommand.class,
       BenchCommand.class,
+      io.vigil.cli.registry.RegistryCommand.class,
+      io.vigil.cli.registry.ModelsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

@@ -20,9 +20,11 @@ import java.util.Set;
  */
 public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Map<String, String> topics, Demo demo) {
 
-  /** Environment variables that are not configuration keys. */
+  /** Environment variables that are not this launcher's keys (prefixes end in *: other deployables). */
   public static final Set<String> RESERVED_ENV =
-      Set.of("VIGIL_HOME", "VIGIL_CONFIG", "VIGIL_JAVA_OPTS", "VIGIL_LOG_FORMAT", "VIGIL_LOG_LEVEL");
+      Set.of("VIGIL_HOME", "VIGIL_CONFIG", "VIGIL_JAVA_OPTS", "VIGIL_LOG_FORMAT", "VIGIL_LOG_LEVEL",
+          "VIGIL_REGISTRY__*", "VIGIL_FEATURE_PIPELINE__*", "VIGIL_LABELING__*", "VIGIL_SERVING__*",
+          "VIGIL_TRAINING__*", "VIGIL_DRIFT__*");
 
   public VigilConfig {
     requireNonNull(workDir, "workDir must be set");

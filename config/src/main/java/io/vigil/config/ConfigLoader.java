@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  * underscore, words by a single one: {@code VIGIL_KAFKA__BOOTSTRAP_SERVERS} sets {@code
  * kafka.bootstrapServers}. Unknown keys, from the file or the environment, are errors, as are values
  * that don't parse and values the record's constructor rejects. Variables listed as reserved (e.g.
- * {@code VIGIL_HOME}) are not configuration keys and are ignored.
+ * {@code VIGIL_HOME}) are not configuration keys and are ignored; a reserved entry ending in {@code
+ * *} reserves a whole prefix (another deployable's variables, e.g. {@code VIGIL_REGISTRY__*}).
  */
 public final class ConfigLoader<T> {
 
@@ -71,7 +72,7 @@ public final class ConfigLoader<T> {
     Map<String, String> applied = new TreeMap<>();
     for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
       String name = e.getKey();
-      if (!name.startsWith(envPrefix) || reservedEnv.contains(name)) {
+      if (!name.startsWith(envPrefix) || isReserved(name)) {
         continue;
       }
       String path = envToPath(name.substring(envPrefix.length()));
@@ -101,6 +102,15 @@ public final class ConfigLoader<T> {
     } catch (IOException e) {
       throw new ConfigException("invalid configuration: " + e.getMessage(), e);
     }
+  }
+
+  private boolean isReserved(String name) {
+    for (String r : reservedEnv) {
+      if (r.endsWith("*") ? name.startsWith(r.substring(0, r.length() - 1)) : name.equals(r)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The defaults as YAML: the documentation of every key. */

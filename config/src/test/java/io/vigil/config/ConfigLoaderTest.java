@@ -25,7 +25,7 @@ class ConfigLoaderTest {
 
   private static final Example DEFAULTS = new Example("vigil", new Server("127.0.0.1", 9092), true);
   private final ConfigLoader<Example> loader =
-      new ConfigLoader<>(Example.class, DEFAULTS, "APP_", Set.of("APP_HOME"));
+      new ConfigLoader<>(Example.class, DEFAULTS, "APP_", Set.of("APP_HOME", "APP_OTHER__*"));
 
   @Test
   void defaultsApplyWithoutFileOrEnvironment() {
@@ -40,6 +40,11 @@ class ConfigLoaderTest {
     assertThat(c).isEqualTo(new Example("vigil", new Server("kafka.prod", 1000), true));
     assertThat(loader.load(f, Map.of("APP_SERVER__PORT", "2000")).server().port()).isEqualTo(2000);
     assertThat(loader.load(null, Map.of("APP_EMBEDDED", "false")).embedded()).isFalse();
+  }
+
+  @Test
+  void reservedPrefixesBelongToOtherDeployablesAndAreIgnored() {
+    assertThat(loader.load(null, Map.of("APP_OTHER__PORT", "1", "APP_OTHER__X__Y", "z"))).isEqualTo(DEFAULTS);
   }
 
   @Test
