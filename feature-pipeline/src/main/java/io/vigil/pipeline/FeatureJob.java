@@ -25,7 +25,6 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.formats.avro.AvroWriters;
 import org.apache.flink.streaming.api.CheckpointingMode;
@@ -214,9 +213,8 @@ public final class FeatureJob {
     FeatureJobConfig cfg = FeatureJobConfig.loader().load(file, System.getenv());
     FeatureSet set = cfg.featureSetFile() == null ? FeatureSet.smdDefault()
         : FeatureSet.load(Path.of(cfg.featureSetFile()));
-    Configuration flinkConf = flinkConfiguration(cfg);
-    FileSystem.initialize(flinkConf, null);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConf);
+    // file systems (s3://) are the cluster's business: its plugins and Flink configuration
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
     configure(env, cfg);
     build(env, cfg, set, kafkaSource(cfg, set, false), featureSink(cfg), dlqSink(cfg),
         cfg.archiveDir() == null || cfg.archiveDir().isBlank() ? null : archiveSink(cfg));

@@ -81,7 +81,7 @@ public record FeatureJobConfig(
   public static FeatureJobConfig defaults() {
     return new FeatureJobConfig("vigil-feature-pipeline", "127.0.0.1:9092", "vigil.telemetry",
         "vigil.features", "vigil.dlq.telemetry", "vigil-feature-pipeline", "vigil-feature-pipeline",
-        Duration.ofMinutes(10), null, Duration.ofMinutes(1), Duration.ofSeconds(30),
+        Duration.ofMinutes(10), null, Duration.ofMinutes(1), Duration.ofSeconds(5),
         Duration.ofSeconds(10), "file:///tmp/vigil/checkpoints/feature-pipeline", "",
         new S3("http://127.0.0.1:9000", "vigil", "vigil-secret-key", true), 1e15, false, 0);
   }

@@ -1,6 +1,14 @@
 package io.vigil.cli.flink;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.plugin.DefaultPluginManager;
+import org.apache.flink.core.plugin.DirectoryBasedPluginFinder;
+import org.apache.flink.core.plugin.PluginConfig;
+import org.apache.flink.core.plugin.PluginManager;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -28,8 +36,23 @@ public final class LocalFlink implements AutoCloseable {
     this.restAddress = restAddress;
   }
 
-  public static LocalFlink start(int restPort, int slots) throws Exception {
+  /** S3 settings for {@code s3://} checkpoints and files; null = no S3. */
+  public record S3(String endpoint, String accessKey, String secretKey) {}
+
+  /**
+   * Starts the cluster. {@code pluginsDir} (may be null or missing) holds Flink plugins, one folder
+   * each, e.g. {@code s3-fs-hadoop/flink-s3-fs-hadoop-*.jar}; they load in their own class loaders, as
+   * on a real cluster, so {@code s3://} paths work without clashing with the launcher's classes.
+   */
+  public static LocalFlink start(int restPort, int slots, Path pluginsDir, S3 s3) throws Exception {
     Configuration conf = new Configuration();
+    if (s3 != null) {
+      conf.setString("s3.endpoint", s3.endpoint());
+      conf.setString("s3.access-key", s3.accessKey());
+      conf.setString("s3.secret-key", s3.secretKey());
+      conf.setString("s3.path.style.access", "true");
+    }
+    FileSystem.initialize(conf, pluginManager(pluginsDir, conf));
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
     conf.set(RestOptions.PORT, restPort);
@@ -42,6 +65,19 @@ public final class LocalFlink implements AutoCloseable {
     URI rest = mc.getRestAddress().get();
     LOG.info("Flink MiniCluster ready, REST API and web UI at {}", rest);
     return new LocalFlink(mc, rest);
+  }
+
+  /** True when an S3 file system plugin is installed in {@code pluginsDir}. */
+  public static boolean hasS3Plugin(Path pluginsDir) {
+    return pluginsDir != null && Files.isDirectory(pluginsDir.resolve("s3-fs-hadoop"));
+  }
+
+  private static PluginManager pluginManager(Path pluginsDir, Configuration conf) throws IOException {
+    if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
+      return null;
+    }
+    return new DefaultPluginManager(new DirectoryBasedPluginFinder(pluginsDir).findPlugins(),
+        PluginConfig.fromConfiguration(conf).getAlwaysParentFirstPatterns());
   }
 
   public URI restAddress() {

@@ -121,7 +121,8 @@ public final class LocalStack implements AutoCloseable {
     if (f.embedded()) {
       requireFreePort(f.restPort(), "flink.restPort", "VIGIL_FLINK__REST_PORT");
       try {
-        LocalFlink flink = LocalFlink.start(f.restPort(), f.slots());
+        LocalFlink flink = LocalFlink.start(f.restPort(), f.slots(), pluginsDir(),
+            new LocalFlink.S3(s3Endpoint, config.s3().accessKey(), config.s3().secretKey()));
         started.push(flink);
         rest = flink.restAddress();
       } catch (Exception e) {
@@ -140,15 +141,25 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** Flink plugins shipped with the launcher (the S3 file system), under cli/target/flink-plugins. */
+  private static Path pluginsDir() {
+    return Path.of(System.getProperty("vigil.home", ".")).resolve("cli/target/flink-plugins");
+  }
+
   private Path writeFeatureJobConfig() {
     FeatureJobConfig d = FeatureJobConfig.defaults();
     Path work = config.workPath().toAbsolutePath().normalize();
+    // checkpoints and the archive go to S3 when Flink can reach it (the S3 plugin is installed);
+    // otherwise to the work directory
+    boolean s3 = !config.flink().embedded() || LocalFlink.hasS3Plugin(pluginsDir());
+    String checkpoints = s3 ? "s3://vigil-checkpoints/feature-pipeline"
+        : work.resolve("flink/checkpoints/feature-pipeline").toUri().toString();
+    String archive = s3 ? "s3://vigil-features/archive" : work.resolve("features-archive").toUri().toString();
     TopicNames t = config.topicNames();
     FeatureJobConfig job = new FeatureJobConfig(d.jobName(), bootstrapServers,
         t.name(VigilTopic.TELEMETRY), t.name(VigilTopic.FEATURES), t.name(VigilTopic.DLQ_TELEMETRY),
         d.groupId(), d.transactionalIdPrefix(), d.transactionTimeout(), null, d.outOfOrderness(),
-        d.idleness(), d.checkpointInterval(), work.resolve("flink/checkpoints/feature-pipeline").toUri().toString(),
-        work.resolve("features-archive").toUri().toString(),
+        d.idleness(), d.checkpointInterval(), checkpoints, archive,
         new FeatureJobConfig.S3(s3Endpoint, config.s3().accessKey(), config.s3().secretKey(), true),
         d.absurdValueLimit(), false, 2);
     Path file = work.resolve("feature-pipeline.yaml");
