@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       io.vigil.cli.registry.RegistryCommand.class,
       io.vigil.cli.registry.ModelsCommand.class,
+      io.vigil.cli.labeling.LabelingCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {
