@@ -18,7 +18,8 @@ import java.util.Set;
  * {@code $VIGIL_CONFIG}), then {@code VIGIL_*} environment variables; see {@link ConfigLoader}.
  * {@code vigil config defaults} prints every key with its default.
  */
-public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Map<String, String> topics, Demo demo) {
+public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Registry registry,
+    Labeling labeling, Map<String, String> topics, Demo demo) {
 
   /** Environment variables that are not this launcher's keys (prefixes end in *: other deployables). */
   public static final Set<String> RESERVED_ENV =
@@ -34,6 +35,8 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Map<S
     requireNonNull(kafka, "kafka");
     requireNonNull(s3, "s3");
     requireNonNull(flink, "flink");
+    requireNonNull(registry, "registry");
+    requireNonNull(labeling, "labeling");
     requireNonNull(demo, "demo");
     topics = Map.copyOf(topics == null ? Map.of() : topics);
     topicNames(topics); // validates
@@ -111,6 +114,35 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Map<S
   }
 
   /**
+   * Model registry: the embedded MLflow-compatible server (metadata in H2 under {@code
+   * workDir/registry}, artifacts in the S3 bucket {@code vigil-models}) or an external MLflow server.
+   *
+   * @param url external MLflow tracking URL; ignored when embedded
+   * @param port embedded server port, 0 = any free port
+   */
+  public record Registry(boolean embedded, String url, int port) {
+    public Registry {
+      if (!embedded && (url == null || url.isBlank())) {
+        throw new IllegalArgumentException("registry.url is required when registry.embedded is false");
+      }
+      checkPort("registry.port", port);
+    }
+  }
+
+  /**
+   * The labeling UI (data in H2 under {@code workDir/labeling}). Its session secret and the first
+   * accounts' passwords are generated on the first {@code up} and kept in {@code
+   * workDir/labeling/credentials.properties}.
+   *
+   * @param port HTTP port, 0 = any free port
+   */
+  public record Labeling(boolean enabled, int port) {
+    public Labeling {
+      checkPort("labeling.port", port);
+    }
+  }
+
+  /**
    * The demo replay that {@code vigil up} runs.
    *
    * @param dataDir a directory in SMD, JumpStarter or NAB layout; null = the bundled SMD excerpt
@@ -136,6 +168,8 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Map<S
         new S3(true, null, 9000, "vigil", "vigil-secret-key", "us-east-1",
             List.of("vigil-models", "vigil-features", "vigil-checkpoints")),
         new Flink(true, null, 8081, 4, true),
+        new Registry(true, null, 5000),
+        new Labeling(true, 8088),
         Map.of(),
         new Demo(true, null, 0));
   }

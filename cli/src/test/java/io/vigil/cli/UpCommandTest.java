@@ -26,6 +26,10 @@ class UpCommandTest {
           port: 0
         flink:
           restPort: 0
+        registry:
+          port: 0
+        labeling:
+          port: 0
         demo:
           dataDir: %s
         """.formatted(tmp.resolve("work"), demo));
@@ -34,7 +38,7 @@ class UpCommandTest {
     CliRun first = CliRun.of("up", "--config", config.toString(), "--exit-after-replay");
     assertThat(first.exitCode()).as(first.err()).isZero();
     assertThat(first.out()).contains("Vigil is up", "Kafka", "S3", "vigil.telemetry", "vigil-models",
-        "replayed 5 records of 2 entities", "Vigil stopped.", "Flink", "feature-pipeline");
+        "replayed 5 records of 2 entities", "Vigil stopped.", "Flink", "feature-pipeline", "Registry", "Labels", "annotator /");
 
     CliRun second = CliRun.of("up", "--config", config.toString(), "--exit-after-replay");
     assertThat(second.exitCode()).as(second.err()).isZero();

@@ -13,6 +13,10 @@ import io.vigil.embedded.EmbeddedS3;
 import io.vigil.schemas.topics.TopicInstaller;
 import io.vigil.cli.SubmitCommand;
 import io.vigil.cli.flink.LocalFlink;
+import io.vigil.labeling.LabelingConfig;
+import io.vigil.labeling.LabelingServer;
+import io.vigil.registry.server.RegistryServer;
+import io.vigil.registry.server.RegistryServerConfig;
 import io.vigil.pipeline.FeatureJobConfig;
 import io.vigil.schemas.topics.TopicNames;
 import io.vigil.schemas.topics.VigilTopic;
@@ -47,6 +51,7 @@ public final class LocalStack implements AutoCloseable {
   private final List<Endpoint> endpoints = new ArrayList<>();
   private String bootstrapServers;
   private String s3Endpoint;
+  private String registryUrl;
 
   private LocalStack(VigilConfig config) {
     this.config = requireNonNull(config, "config");
@@ -58,7 +63,9 @@ public final class LocalStack implements AutoCloseable {
     try {
       stack.startKafka();
       stack.startS3();
+      stack.startRegistry();
       stack.startFlink();
+      stack.startLabeling();
       return stack;
     } catch (RuntimeException e) {
       stack.close();
@@ -113,6 +120,55 @@ public final class LocalStack implements AutoCloseable {
             + e.getMessage(), e);
       }
     }
+  }
+
+  private void startRegistry() {
+    VigilConfig.Registry r = config.registry();
+    if (!r.embedded()) {
+      registryUrl = r.url();
+      endpoints.add(new Endpoint("Registry", registryUrl, "external MLflow server"));
+      return;
+    }
+    requireFreePort(r.port(), "registry.port", "VIGIL_REGISTRY__PORT");
+    Path dir = config.workPath().toAbsolutePath().normalize().resolve("registry");
+    RegistryServerConfig d = RegistryServerConfig.defaults();
+    RegistryServerConfig rc = new RegistryServerConfig("127.0.0.1", r.port(),
+        new RegistryServerConfig.Store("jdbc:h2:file:" + dir.resolve("registry") + ";LOCK_TIMEOUT=10000", "sa", "", 8),
+        new RegistryServerConfig.Artifacts("s3://vigil-models/mlflow", s3Endpoint, config.s3().accessKey(),
+            config.s3().secretKey(), config.s3().region(), true),
+        RegistryServerConfig.Auth.none(), d.maxResults(), d.shutdownGraceSeconds());
+    RegistryServer server = RegistryServer.start(rc);
+    started.push(server);
+    registryUrl = server.url();
+    endpoints.add(new Endpoint("Registry", registryUrl,
+        "embedded MLflow-compatible server, metadata in " + dir + ", artifacts in s3://vigil-models/mlflow"));
+  }
+
+  private void startLabeling() {
+    if (!config.labeling().enabled()) {
+      return;
+    }
+    requireFreePort(config.labeling().port(), "labeling.port", "VIGIL_LABELING__SERVER__PORT");
+    Path dir = config.workPath().toAbsolutePath().normalize().resolve("labeling");
+    LabelingCredentials creds = LabelingCredentials.loadOrCreate(dir.resolve("credentials.properties"));
+    LabelingConfig d = LabelingConfig.defaults();
+    TopicNames t = config.topicNames();
+    LabelingConfig lc = new LabelingConfig(
+        new LabelingConfig.Server("127.0.0.1", config.labeling().port(), false, d.server().shutdownGraceSeconds()),
+        new LabelingConfig.Db("jdbc:h2:file:" + dir.resolve("labels") + ";WRITE_DELAY=0", "sa", "", 10),
+        new LabelingConfig.Kafka(true, bootstrapServers, d.kafka().groupId(), t.name(VigilTopic.LABEL_REQUESTS),
+            t.name(VigilTopic.LABELS), t.name(VigilTopic.MODEL_EVENTS), d.kafka().dlqTopic(),
+            d.kafka().outboxMarkerTopic(), d.kafka().transactionalId(), d.kafka().relayIntervalMillis()),
+        new LabelingConfig.Security(creds.sessionSecret(), d.security().sessionHours(),
+            d.security().loginAttemptsPerMinute(), "admin", creds.adminPassword(), "annotator",
+            creds.annotatorPassword()),
+        d.queue(), d.quality(),
+        new LabelingConfig.Registry(registryUrl == null ? "" : registryUrl, d.registry().modelName(),
+            d.registry().timeoutMillis()));
+    LabelingServer ui = LabelingServer.start(lc);
+    started.push(ui);
+    endpoints.add(new Endpoint("Labels", ui.url(), "labeling UI: annotator / " + creds.annotatorPassword()
+        + ", admin / " + creds.adminPassword() + " (kept in " + dir.resolve("credentials.properties") + ")"));
   }
 
   private void startFlink() {
@@ -190,6 +246,11 @@ public final class LocalStack implements AutoCloseable {
 
   public String s3Endpoint() {
     return s3Endpoint;
+  }
+
+  /** The model registry's tracking URL, or null when none runs. */
+  public String registryUrl() {
+    return registryUrl;
   }
 
   public List<Endpoint> endpoints() {
