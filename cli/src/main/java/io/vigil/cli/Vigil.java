@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       io.vigil.cli.registry.RegistryCommand.class,
       io.vigil.cli.registry.ModelsCommand.class,
       io.vigil.cli.labeling.LabelingCommand.class,
+      io.vigil.cli.serving.ServeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

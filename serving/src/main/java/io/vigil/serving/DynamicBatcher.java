@@ -1,0 +1,381 @@
+package io.vigil.serving;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.inference.Predictor;
+import ai.djl.translate.TranslateException;
+import io.vigil.model.FeatureBatch;
+import io.vigil.model.ScoreBatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dynamic batching over a pool of DJL predictors.
+ *
+ * <p>Requests wait in a bounded queue ({@link #submit} fails with {@link
+ * ErrorCode#RESOURCE_EXHAUSTED} when it is full). One dispatcher thread takes the first waiting
+ * request, waits until a predictor is free, and gathers more requests until {@code maxQueueDelay}
+ * after the first was taken, until {@code maxBatchSize} rows, or until no other batch is being
+ * scored (waiting then would only leave the engine idle); the rows go to the model as one tensor,
+ * and each request gets its own rows back. While every predictor is busy, requests pile up, so the
+ * next batch is larger:
+ * under load the batch size adapts by itself. With batching off every request is its own model
+ * call. Requests whose deadline has passed or whose caller went away are answered without running.
+ *
+ * <p>Each worker borrows a predictor from the pool for one call: DJL predictors are not
+ * thread-safe, and there are exactly as many as workers.
+ */
+public final class DynamicBatcher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
+
+  /** Batching settings of one model. */
+  public record Settings(boolean enabled, int maxBatchSize, Duration maxQueueDelay,
+      int queueCapacity, int workers) {
+    public Settings {
+      requireNonNull(maxQueueDelay, "maxQueueDelay");
+      if (maxBatchSize < 1 || queueCapacity < 1 || workers < 1) {
+        throw new IllegalArgumentException("maxBatchSize, queueCapacity and workers must be >= 1");
+      }
+    }
+
+    public static Settings of(ServingConfig.Batching b) {
+      return new Settings(b.enabled(), b.maxBatchSize(), Duration.ofNanos(b.maxQueueDelayMicros() * 1000L),
+          b.queueCapacity(), b.workers());
+    }
+  }
+
+  /** What the batcher reports: model calls, rows per call, queue rejections. */
+  public interface Listener {
+    void modelCall(int rows, long nanos);
+
+    void rejected();
+
+    Listener NONE = new Listener() {
+      @Override
+      public void modelCall(int rows, long nanos) {}
+
+      @Override
+      public void rejected() {}
+    };
+  }
+
+  private final String name;
+  private final Settings settings;
+  private final int cols;
+  private final BlockingQueue<Pending> queue;
+  private final BlockingQueue<Predictor<FeatureBatch, ScoreBatch>> predictors;
+  private final Semaphore freeWorkers;
+  private final ExecutorService workers;
+  private final Thread dispatcher;
+  private final Listener listener;
+  private final AtomicLong modelCalls = new AtomicLong();
+  private final AtomicLong rowsScored = new AtomicLong();
+  private final AtomicInteger queuedRows = new AtomicInteger();
+  /** Batches being scored right now. */
+  private final AtomicInteger running = new AtomicInteger();
+  private volatile boolean closing;
+  /** True while the dispatcher sleeps waiting for {@link #rowsWanted} more rows. */
+  private volatile boolean gathering;
+  private volatile int rowsWanted = Integer.MAX_VALUE;
+
+  public DynamicBatcher(String name, Settings settings, int cols,
+      Supplier<Predictor<FeatureBatch, ScoreBatch>> predictorFactory, Listener listener) {
+    this.name = requireNonNull(name, "name");
+    this.settings = requireNonNull(settings, "settings");
+    this.cols = cols;
+    this.listener = requireNonNull(listener, "listener");
+    this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+    this.predictors = new ArrayBlockingQueue<>(settings.workers());
+    for (int i = 0; i < settings.workers(); i++) {
+      predictors.add(predictorFactory.get());
+    }
+    this.freeWorkers = new Semaphore(settings.workers());
+    AtomicInteger n = new AtomicInteger();
+    this.workers = Executors.newFixedThreadPool(settings.workers(), r -> {
+      Thread t = new Thread(r, "batch-" + name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.dispatcher = new Thread(this::dispatch, "batcher-" + name);
+    dispatcher.setDaemon(true);
+    dispatcher.start();
+  }
+
+  /**
+   * Queues a request's rows; the future completes with that request's scores, or fails with a
+   * {@link ServingException}.
+   *
+   * @param deadlineNanos {@link System#nanoTime()} after which the caller no longer waits, or
+   *     {@link Long#MAX_VALUE}
+   * @param cancelled true once the caller has gone away
+   */
+  public CompletableFuture<ScoreBatch> submit(FeatureBatch rows, long deadlineNanos,
+      BooleanSupplier cancelled) {
+    if (rows.cols() != cols) {
+      throw ServingException.invalid("the model takes " + cols + " features per row");
+    }
+    if (rows.rows() > settings.maxBatchSize()) {
+      throw ServingException.invalid("a request may hold at most " + settings.maxBatchSize() + " rows");
+    }
+    if (closing) {
+      throw new ServingException(ErrorCode.UNAVAILABLE, "the model is being unloaded; retry");
+    }
+    Pending p = new Pending(rows, deadlineNanos, cancelled, new CompletableFuture<>());
+    if (!queue.offer(p)) {
+      listener.rejected();
+      throw new ServingException(ErrorCode.RESOURCE_EXHAUSTED,
+          "the inference queue is full (" + settings.queueCapacity() + " requests); retry with backoff");
+    }
+    if (queuedRows.addAndGet(rows.rows()) >= rowsWanted && gathering) {
+      LockSupport.unpark(dispatcher);
+    }
+    return p.result();
+  }
+
+  /** Scores rows directly on one pooled predictor, bypassing the queue (warm-up, tests). */
+  public ScoreBatch scoreNow(FeatureBatch rows) throws TranslateException, InterruptedException {
+    freeWorkers.acquire();
+    Predictor<FeatureBatch, ScoreBatch> p = predictors.take();
+    try {
+      return p.predict(rows);
+    } finally {
+      predictors.add(p);
+      freeWorkers.release();
+    }
+  }
+
+  /** Model calls made so far (each is one tensor through the model). */
+  public long modelCalls() {
+    return modelCalls.get();
+  }
+
+  public long rowsScored() {
+    return rowsScored.get();
+  }
+
+  public int queuedRequests() {
+    return queue.size();
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  private void dispatch() {
+    Pending carry = null;
+    List<Pending> batch = List.of();
+    try {
+      while (true) {
+        Pending first = carry;
+        while (first == null) {
+          first = queue.poll(50, TimeUnit.MILLISECONDS);
+          if (first == null && closing && queue.isEmpty()) {
+            return;
+          }
+        }
+        carry = first; // failed on interrupt until it is in a batch
+        long until = System.nanoTime() + settings.maxQueueDelay().toNanos();
+        // while every predictor is busy, more requests queue up behind the first
+        freeWorkers.acquire();
+        carry = null;
+        batch = new ArrayList<>();
+        int rows = add(batch, first, 0);
+        if (settings.enabled()) {
+          int max = settings.maxBatchSize();
+          while (true) {
+            // take what is waiting, then sleep until the batch could be full or the delay is over:
+            // one wake-up per batch rather than one per arriving request
+            Pending next;
+            while (rows < max && carry == null && (next = queue.poll()) != null) {
+              if (rows + next.rows.rows() > max) {
+                carry = next;
+              } else {
+                rows = add(batch, next, rows);
+              }
+            }
+            long wait = until - System.nanoTime();
+            // stop gathering when the batch is full, the delay is over, or no other batch is being
+            // scored: then waiting would only leave the engine idle
+            if (rows >= max || carry != null || wait <= 0 || running.get() == 0) {
+              break;
+            }
+            rowsWanted = max - rows;
+            gathering = true;
+            if (queuedRows.get() < rowsWanted && running.get() > 0) {
+              LockSupport.parkNanos(this, wait);
+            }
+            gathering = false;
+            if (Thread.interrupted()) {
+              throw new InterruptedException("batcher stopped");
+            }
+          }
+        }
+        List<Pending> live = dropExpired(batch);
+        if (live.isEmpty()) {
+          freeWorkers.release();
+          continue;
+        }
+        running.incrementAndGet();
+        workers.execute(() -> run(live));
+        batch = List.of();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      List<Pending> left = new ArrayList<>(batch);
+      if (carry != null) {
+        left.add(carry);
+      }
+      failAll(left);
+    }
+  }
+
+  private int add(List<Pending> batch, Pending p, int rows) {
+    batch.add(p);
+    queuedRows.addAndGet(-p.rows.rows());
+    return rows + p.rows.rows();
+  }
+
+  private List<Pending> dropExpired(List<Pending> batch) {
+    long now = System.nanoTime();
+    List<Pending> live = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      if (p.cancelled.getAsBoolean()) {
+        p.result.completeExceptionally(new ServingException(ErrorCode.DEADLINE_EXCEEDED,
+            "the call was cancelled before it ran"));
+      } else if (now - p.deadlineNanos > 0 && p.deadlineNanos != Long.MAX_VALUE) {
+        p.result.completeExceptionally(new ServingException(ErrorCode.DEADLINE_EXCEEDED,
+            "the deadline passed while the request was queued"));
+      } else {
+        live.add(p);
+      }
+    }
+    return live;
+  }
+
+  private void run(List<Pending> batch) {
+    Predictor<FeatureBatch, ScoreBatch> predictor = predictors.poll();
+    try {
+      if (predictor == null) {
+        throw new IllegalStateException("no free predictor although a worker permit was held");
+      }
+      int rows = 0;
+      for (Pending p : batch) {
+        rows += p.rows.rows();
+      }
+      FeatureBatch input;
+      if (batch.size() == 1) {
+        input = batch.get(0).rows;
+      } else {
+        float[] values = new float[rows * cols];
+        int at = 0;
+        for (Pending p : batch) {
+          System.arraycopy(p.rows.values(), 0, values, at, p.rows.values().length);
+          at += p.rows.values().length;
+        }
+        input = new FeatureBatch(values, rows, cols);
+      }
+      long t0 = System.nanoTime();
+      ScoreBatch out = predictor.predict(input);
+      long took = System.nanoTime() - t0;
+      modelCalls.incrementAndGet();
+      rowsScored.addAndGet(rows);
+      listener.modelCall(rows, took);
+      if (batch.size() == 1) {
+        batch.get(0).result.complete(out);
+      } else {
+        int row = 0;
+        for (Pending p : batch) {
+          p.result.complete(slice(out, row, p.rows.rows()));
+          row += p.rows.rows();
+        }
+      }
+    } catch (TranslateException | RuntimeException e) {
+      LOG.error("model call failed model={} requests={}", name, batch.size(), e);
+      for (Pending p : batch) {
+        p.result.completeExceptionally(new ServingException(ErrorCode.INTERNAL,
+            "the model failed to score the request"));
+      }
+    } finally {
+      if (predictor != null) {
+        predictors.add(predictor);
+      }
+      freeWorkers.release();
+      running.decrementAndGet();
+      if (gathering) {
+        LockSupport.unpark(dispatcher);
+      }
+    }
+  }
+
+  private ScoreBatch slice(ScoreBatch all, int from, int n) {
+    float[] s = new float[n];
+    float[] u = new float[n];
+    System.arraycopy(all.scores(), from, s, 0, n);
+    System.arraycopy(all.uncertainty(), from, u, 0, n);
+    float[] a = null;
+    if (all.attributions() != null) {
+      a = new float[n * all.cols()];
+      System.arraycopy(all.attributions(), from * all.cols(), a, 0, n * all.cols());
+    }
+    return new ScoreBatch(s, u, a, all.cols());
+  }
+
+  private void failAll(List<Pending> taken) {
+    List<Pending> left = new ArrayList<>(taken);
+    queue.drainTo(left);
+    for (Pending p : left) {
+      p.result.completeExceptionally(new ServingException(ErrorCode.UNAVAILABLE,
+          "the server is stopping; retry"));
+    }
+  }
+
+  /**
+   * Stops taking requests, lets the queued ones run (for at most {@code grace}), then closes the
+   * predictors.
+   */
+  public void close(Duration grace) {
+    closing = true;
+    try {
+      dispatcher.join(Math.max(1, grace.toMillis()));
+      if (dispatcher.isAlive()) {
+        dispatcher.interrupt();
+        dispatcher.join(1_000);
+      }
+      workers.shutdown();
+      if (!workers.awaitTermination(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS)) {
+        workers.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      workers.shutdownNow();
+    }
+    failAll(List.of());
+    List<Predictor<FeatureBatch, ScoreBatch>> all = new ArrayList<>();
+    predictors.drainTo(all);
+    all.forEach(Predictor::close);
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(5));
+  }
+
+  private record Pending(FeatureBatch rows, long deadlineNanos, BooleanSupplier cancelled,
+      CompletableFuture<ScoreBatch> result) {}
+}

@@ -1,0 +1,23 @@
+package io.vigil.serving;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vigil.model.ModelSpec;
+
+/**
+ * One scored row, as handed to the prediction log: cheap to make on the request path; the Avro
+ * {@code Prediction} is built later, on the log's own thread.
+ *
+ * @param attributions this row's attributions (input order), or null
+ */
+public record PredictionEntry(ModelId model, ModelSpec spec, String sampleId, String entity,
+    Long windowStartMillis, Long windowEndMillis, float score, float uncertainty,
+    float[] attributions, long latencyMicros, long predictedAtMillis, boolean shadow) {
+
+  public PredictionEntry {
+    requireNonNull(model, "model");
+    requireNonNull(spec, "spec");
+    requireNonNull(sampleId, "sampleId");
+    requireNonNull(entity, "entity");
+  }
+}

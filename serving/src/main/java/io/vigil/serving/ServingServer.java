@@ -1,0 +1,245 @@
+package io.vigil.serving;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.model.DjlRuntime;
+import io.vigil.registry.client.ClientSettings;
+import io.vigil.registry.client.ModelEventPublisher;
+import io.vigil.registry.client.RegistryClient;
+import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The serving process, wired by hand: gRPC transport with the inference service, gRPC health
+ * (SERVING only once a model is loaded) and reflection; the model manager with alias polling and
+ * model-event following; the prediction log; {@code /metrics} and {@code /health} over HTTP.
+ * {@link #close()} stops in reverse order: health to NOT_SERVING, {@code shutdown()}, {@code
+ * awaitTermination(grace)}, {@code shutdownNow()}, then models, log and HTTP.
+ */
+public final class ServingServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServingServer.class);
+  /** gRPC health service name that reports whether the last model update worked. */
+  public static final String MODEL_UPDATES_HEALTH = "vigil.serving.ModelUpdates";
+
+  private final ServingConfig config;
+  private final Server server;
+  private final HealthStatusManager health;
+  private final ModelManager models;
+  private final PredictionSink sink;
+  private final ServingMetrics metrics;
+  private final ThreadPoolExecutor executor;
+  private final ScheduledExecutorService poller;
+  private final List<AutoCloseable> extras;
+  private final HealthEndpoint http;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private ServingServer(ServingConfig config, Server server, HealthStatusManager health,
+      ModelManager models, PredictionSink sink, ServingMetrics metrics, ThreadPoolExecutor executor,
+      ScheduledExecutorService poller, List<AutoCloseable> extras, HealthEndpoint http) {
+    this.config = config;
+    this.server = server;
+    this.health = health;
+    this.models = models;
+    this.sink = sink;
+    this.metrics = metrics;
+    this.executor = executor;
+    this.poller = poller;
+    this.extras = extras;
+    this.http = http;
+  }
+
+  /** Parts a caller may supply; null fields are built from the configuration. */
+  public record Parts(ModelSource source, PredictionSink sink, ServerBuilder<?> transport,
+      ServingMetrics metrics, Clock clock) {}
+
+  /** Everything from the configuration: registry client, Kafka, Netty on {@code grpc.host:port}. */
+  public static ServingServer start(ServingConfig config) {
+    return start(config, new Parts(null, null, null, null, null));
+  }
+
+  public static ServingServer start(ServingConfig config, Parts parts) {
+    requireNonNull(config, "config");
+    DjlRuntime.applyCpuDefaults();
+    Clock clock = parts.clock() == null ? Clock.systemUTC() : parts.clock();
+    List<AutoCloseable> extras = new ArrayList<>();
+    ServingMetrics metrics = parts.metrics();
+    if (metrics == null) {
+      PrometheusRegistry registry = new PrometheusRegistry();
+      JvmMetrics.builder().register(registry);
+      metrics = new ServingMetrics(registry);
+    }
+    ModelSource source = parts.source();
+    if (source == null) {
+      ServingConfig.Registry r = config.registry();
+      RegistryClient client = new RegistryClient(new ClientSettings(r.trackingUri(), null, null, null,
+          r.s3Endpoint(), r.s3AccessKey(), r.s3SecretKey(), r.s3Region(),
+          io.vigil.registry.client.RetryPolicy.defaults(), Duration.ofSeconds(30)),
+          ModelEventPublisher.discarding(), clock);
+      extras.add(client);
+      source = new RegistryModelSource(client);
+    }
+    ServingConfig.Kafka k = config.kafka();
+    PredictionSink sink = parts.sink();
+    if (sink == null) {
+      sink = k.enabled()
+          ? KafkaPredictionSink.create(k.bootstrapServers(), k.predictionsTopic(), k.logBufferSize(), metrics)
+          : PredictionSink.NONE;
+    }
+    HealthStatusManager health = new HealthStatusManager();
+    String service = GRPCInferenceServiceGrpc.SERVICE_NAME;
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+    health.setStatus(service, ServingStatus.NOT_SERVING);
+    health.setStatus(MODEL_UPDATES_HEALTH, ServingStatus.SERVING);
+    ModelManager.Listener listener = new ModelManager.Listener() {
+      @Override
+      public void serving(ModelManager.Role role, ModelId id) {
+        if (role == ModelManager.Role.PRIMARY) {
+          health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+          health.setStatus(service, ServingStatus.SERVING);
+        }
+        health.setStatus(MODEL_UPDATES_HEALTH, ServingStatus.SERVING);
+      }
+
+      @Override
+      public void loadFailed(ModelManager.LoadFailure failure) {
+        health.setStatus(MODEL_UPDATES_HEALTH, ServingStatus.NOT_SERVING);
+      }
+    };
+    ModelManager models = new ModelManager(config.model(), DynamicBatcher.Settings.of(config.batching()),
+        source, metrics, listener, clock);
+    InferenceService inference = new InferenceService(models, sink, metrics,
+        config.batching().maxBatchSize(), version(), clock);
+
+    ServingConfig.Grpc g = config.grpc();
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(g.executorThreads(), g.executorThreads(),
+        60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(g.executorQueue()), r -> {
+          Thread t = new Thread(r, "grpc-handler-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    ServerBuilder<?> transport = parts.transport() != null ? parts.transport()
+        : NettyServerBuilder.forAddress(new InetSocketAddress(g.host(), g.port()));
+    Server server = transport
+        .executor(executor)
+        .maxInboundMessageSize(g.maxMessageBytes())
+        .addService(inference)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      executor.shutdownNow();
+      models.close();
+      sink.close();
+      throw new UncheckedIOException("cannot start gRPC on " + g.host() + ":" + g.port(), e);
+    }
+    LOG.info("gRPC listening port={} model={} alias={} version={} shadow={} batching={}",
+        server.getPort(), config.model().name(), config.model().alias(), config.model().version(),
+        config.model().shadowAlias(), config.batching());
+    models.refresh();
+    ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "alias-poll");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = config.model().pollInterval().toMillis();
+    poller.scheduleWithFixedDelay(models::requestRefresh, every, every, TimeUnit.MILLISECONDS);
+    if (k.enabled()) {
+      extras.add(AliasWatcher.create(k.bootstrapServers(), k.modelEventsTopic(), config.model().name(),
+          models::requestRefresh));
+    }
+    HealthEndpoint http = config.metrics().enabled()
+        ? new HealthEndpoint(config.metrics().host(), config.metrics().port(), metrics, models) : null;
+    return new ServingServer(config, server, health, models, sink, metrics, executor, poller, extras, http);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public int metricsPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  public ModelManager models() {
+    return models;
+  }
+
+  public ServingMetrics metrics() {
+    return metrics;
+  }
+
+  public ServingConfig config() {
+    return config;
+  }
+
+  /** Blocks until the server has terminated (e.g. from a shutdown hook). */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  private static String version() {
+    String v = ServingServer.class.getPackage().getImplementationVersion();
+    return v == null ? "development" : v;
+  }
+
+  /** Stops everything, in order; a second call does nothing. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(config.grpc().shutdownGraceSeconds(), TimeUnit.SECONDS)) {
+        LOG.warn("gRPC calls still running after {} s; cancelling them", config.grpc().shutdownGraceSeconds());
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    poller.shutdownNow();
+    for (int i = extras.size() - 1; i >= 0; i--) {
+      try {
+        extras.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("error while closing {}: {}", extras.get(i).getClass().getSimpleName(), e.toString());
+      }
+    }
+    models.close();
+    sink.close();
+    executor.shutdown();
+    if (http != null) {
+      http.close();
+    }
+    LOG.info("serving stopped");
+  }
+}

@@ -1,0 +1,337 @@
+package io.vigil.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.vigil.embedded.junit.KafkaBrokerExtension;
+import io.vigil.embedded.junit.S3ServerExtension;
+import io.vigil.registry.client.KafkaModelEventPublisher;
+import io.vigil.registry.client.ModelVersionInfo;
+import io.vigil.schemas.Prediction;
+import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
+import io.vigil.schemas.inference.ModelInferResponse;
+import io.vigil.schemas.topics.TopicInstaller;
+import io.vigil.schemas.topics.TopicNames;
+import io.vigil.schemas.wire.AvroSerde;
+import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Models from the embedded registry (real S3 server), model events and predictions on a real
+ * Kafka broker: hot swap under load, refused broken versions, the prediction log, shadow scoring,
+ * and serving on while Kafka is down.
+ */
+class HotSwapAndLoggingTest {
+
+  @RegisterExtension static final S3ServerExtension S3 = new S3ServerExtension();
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @TempDir static Path dir;
+
+  static final int COLS = TestRegistry.FEATURES.size();
+  static KafkaModelEventPublisher events;
+  static TestRegistry registry;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+      new TopicInstaller(admin, TopicNames.defaults(), (short) 1).ensureAll();
+    }
+    events = KafkaModelEventPublisher.create(KAFKA.bootstrapServers(), "vigil.model-events");
+    registry = new TestRegistry(dir.resolve("registry"), S3.s3(), events);
+  }
+
+  @AfterAll
+  static void stop() {
+    registry.close();
+    events.close();
+  }
+
+  static ServingConfig kafkaConfig(String model, String shadowAlias, String bootstrap, int logBuffer) {
+    ServingConfig c = TestServing.config(model, dir.resolve("work-" + model), true);
+    ServingConfig.ModelSelection m = c.model();
+    return c.withModel(new ServingConfig.ModelSelection(model, "champion", null, shadowAlias, 3600,
+            m.workDir(), 2, 10))
+        .withKafka(new ServingConfig.Kafka(true, bootstrap, "vigil.predictions", "vigil.model-events", logBuffer));
+  }
+
+  /** Clients that call ModelInfer in a loop until stopped, recording versions and failures. */
+  static final class Load implements AutoCloseable {
+    final AtomicBoolean stop = new AtomicBoolean();
+    final AtomicInteger ok = new AtomicInteger();
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    final Map<String, AtomicInteger> byVersion = new ConcurrentHashMap<>();
+    final List<List<String>> sequences = new ArrayList<>();
+    final ExecutorService pool;
+    final List<Future<?>> running = new ArrayList<>();
+
+    Load(ManagedChannel channel, String model, int clients) {
+      pool = Executors.newFixedThreadPool(clients);
+      var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+      for (int c = 0; c < clients; c++) {
+        List<String> seq = Collections.synchronizedList(new ArrayList<>());
+        sequences.add(seq);
+        int client = c;
+        running.add(pool.submit(() -> {
+          int i = 0;
+          while (!stop.get()) {
+            try {
+              ModelInferResponse r = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .modelInfer(Requests.typed(model, Requests.rows(1, COLS, client * 100_000L + i++), 1, COLS));
+              ok.incrementAndGet();
+              byVersion.computeIfAbsent(r.getModelVersion(), v -> new AtomicInteger()).incrementAndGet();
+              if (seq.isEmpty() || !seq.get(seq.size() - 1).equals(r.getModelVersion())) {
+                seq.add(r.getModelVersion());
+              }
+            } catch (StatusRuntimeException e) {
+              failures.add(e.getStatus().toString());
+            }
+          }
+        }));
+      }
+    }
+
+    int count(String version) {
+      return byVersion.getOrDefault(version, new AtomicInteger()).get();
+    }
+
+    @Override
+    public void close() throws ExecutionException, TimeoutException {
+      stop.set(true);
+      try {
+        for (Future<?> f : running) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while stopping the clients", e);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void swapsToTheNewVersionUnderLoadWithoutAFailedRequestAndRefusesBrokenVersions() throws Exception {
+    String model = "swap-model";
+    registry.register(model, 1);
+    registry.register(model, 2);
+    registry.client.setAlias(model, "champion", "1", "test", "first");
+    ServingConfig cfg = kafkaConfig(model, null, KAFKA.bootstrapServers(), 4096);
+    try (ServingServer server = ServingServer.start(cfg, TestServing.inProcess("swap",
+        new RegistryModelSource(registry.client), new RecordingSink()))) {
+      ManagedChannel ch = InProcessChannelBuilder.forName("swap").build();
+      try (Load load = new Load(ch, model, 4)) {
+        Await.until(Duration.ofSeconds(20), "requests on version 1", () -> load.count("1") > 100);
+
+        // the alias moves: the model event triggers the swap
+        registry.client.setAlias(model, "champion", "2", "test", "better");
+        Await.until(Duration.ofSeconds(30), "answers from version 2", () -> load.count("2") > 100);
+        assertThat(load.failures).isEmpty();
+        assertThat(server.models().current(ModelManager.Role.PRIMARY).orElseThrow().id().version()).isEqualTo("2");
+
+        // a version whose parameters are garbage (its checksum matches what was uploaded)
+        ModelVersionInfo broken = registry.register(model, 3, true);
+        registry.client.setAlias(model, "champion", broken.version(), "test", "broken");
+        Await.until(Duration.ofSeconds(30), "the broken version to be refused",
+            () -> server.models().lastFailure().map(f -> f.version().equals("3")).orElse(false));
+        assertThat(server.models().lastFailure().orElseThrow().reason()).contains("cannot load the parameters");
+
+        // a version whose artifacts were changed after registration: the checksum refuses it
+        ModelVersionInfo tampered = registry.register(model, 4);
+        overwrite(tampered, "model-0000.params", new byte[] {1, 2, 3});
+        registry.client.setAlias(model, "champion", tampered.version(), "test", "tampered");
+        Await.until(Duration.ofSeconds(30), "the tampered version to be refused",
+            () -> server.models().lastFailure().map(f -> f.version().equals("4")).orElse(false));
+        assertThat(server.models().lastFailure().orElseThrow().reason()).contains("SHA-256");
+
+        int before = load.count("2");
+        Await.until(Duration.ofSeconds(20), "more answers from version 2", () -> load.count("2") > before + 100);
+        assertThat(server.models().current(ModelManager.Role.PRIMARY).orElseThrow().id().version()).isEqualTo("2");
+        assertThat(HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.newBuilder()
+            .setService(ServingServer.MODEL_UPDATES_HEALTH).build()).getStatus())
+            .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+        assertThat(HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.newBuilder().build()).getStatus())
+            .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(server.metrics().modelLoads("primary", false)).isEqualTo(2);
+        assertThat(load.failures).as("failed requests").isEmpty();
+        for (List<String> seq : load.sequences) {
+          assertThat(List.copyOf(seq)).as("each client saw version 1, then only version 2")
+              .isIn(List.of("1", "2"), List.of("2"), List.of("1"));
+        }
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void followsTheAliasByPollingWithoutKafkaAndServesAPinnedVersion() throws Exception {
+    String model = "poll-model";
+    registry.register(model, 31);
+    registry.register(model, 32);
+    registry.client.setAlias(model, "champion", "1", "test", null);
+    ServingConfig c = TestServing.config(model, dir.resolve("work-poll"), true);
+    ServingConfig polled = c.withModel(new ServingConfig.ModelSelection(model, "champion", null, null, 1,
+        c.model().workDir(), 1, 5));
+    ServingConfig pinned = c.withModel(new ServingConfig.ModelSelection(model, "champion", "1", null, 1,
+        dir.resolve("work-pinned").toString(), 1, 5));
+    try (ServingServer following = ServingServer.start(polled, TestServing.inProcess("poll",
+            new RegistryModelSource(registry.client), new RecordingSink()));
+        ServingServer fixed = ServingServer.start(pinned, TestServing.inProcess("pinned",
+            new RegistryModelSource(registry.client), new RecordingSink()))) {
+      assertThat(following.models().current(ModelManager.Role.PRIMARY).orElseThrow().id().version()).isEqualTo("1");
+      registry.client.setAlias(model, "champion", "2", "test", null);
+      Await.until(Duration.ofSeconds(20), "the poll to find version 2",
+          () -> following.models().current(ModelManager.Role.PRIMARY).map(m -> m.id().version().equals("2")).orElse(false));
+      fixed.models().refresh();
+      LoadedModel m = fixed.models().current(ModelManager.Role.PRIMARY).orElseThrow();
+      assertThat(m.id()).isEqualTo(new ModelId(model, "1", null));
+    }
+  }
+
+  static void overwrite(ModelVersionInfo v, String file, byte[] content) throws Exception {
+    String rest = v.source().substring("s3://".length());
+    String bucket = rest.substring(0, rest.indexOf('/'));
+    String key = rest.substring(rest.indexOf('/') + 1) + "/" + file;
+    MinioClient minio = MinioClient.builder().endpoint(S3.s3().endpoint())
+        .credentials(S3.s3().accessKey(), S3.s3().secretKey()).region("us-east-1").build();
+    minio.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+        .stream(new ByteArrayInputStream(content), content.length, -1).build());
+  }
+
+  @Test
+  void logsEveryAnswerAndTheChallengersShadowScoresOnKafka() throws Exception {
+    String model = "log-model";
+    registry.register(model, 11);
+    registry.register(model, 12);
+    registry.client.setAlias(model, "champion", "1", "test", null);
+    registry.client.setAlias(model, "challenger", "2", "test", null);
+    ServingConfig cfg = kafkaConfig(model, "challenger", KAFKA.bootstrapServers(), 4096);
+    List<String> ids = new ArrayList<>();
+    try (ServingServer server = ServingServer.start(cfg, new ServingServer.Parts(
+        new RegistryModelSource(registry.client), null, io.grpc.inprocess.InProcessServerBuilder.forName("log"), null, null))) {
+      assertThat(server.models().current(ModelManager.Role.SHADOW)).isPresent();
+      ManagedChannel ch = InProcessChannelBuilder.forName("log").build();
+      try {
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        for (int i = 0; i < 20; i++) {
+          String a = String.format("s-%032x", 2L * i);
+          String b = String.format("s-%032x", 2L * i + 1);
+          ids.add(a);
+          ids.add(b);
+          ModelInferResponse r = stub.modelInfer(Requests.withSampleIds(
+              Requests.typed(model, Requests.rows(2, COLS, i), 2, COLS), "host-" + i, a, b));
+          assertThat(r.getModelVersion()).as("the shadow is never returned").isEqualTo("1");
+        }
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+    List<Prediction> logged = consume(model, 80);
+    List<Prediction> primary = logged.stream().filter(p -> !p.getShadow()).toList();
+    List<Prediction> shadow = logged.stream().filter(Prediction::getShadow).toList();
+    assertThat(primary).extracting(Prediction::getSampleId).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(shadow).extracting(Prediction::getSampleId).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(primary).allSatisfy(p -> {
+      assertThat(p.getModelVersion()).isEqualTo("1");
+      assertThat(p.getModelAlias()).isEqualTo("champion");
+      assertThat(p.getEntity()).startsWith("host-");
+      assertThat(p.getAttributions()).containsOnlyKeys(TestRegistry.FEATURES);
+      assertThat(p.getFeatureSetVersion()).isEqualTo("fs-test-1");
+      assertThat(p.getThreshold()).isEqualTo(2.5);
+    });
+    assertThat(shadow).allSatisfy(p -> {
+      assertThat(p.getModelVersion()).isEqualTo("2");
+      assertThat(p.getModelAlias()).isEqualTo("challenger");
+    });
+  }
+
+  static List<Prediction> consume(String model, int atLeast) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + model + "-" + System.nanoTime());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<Prediction> out = new ArrayList<>();
+    try (KafkaConsumer<String, Prediction> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+        AvroSerde.of(Prediction.class).deserializer())) {
+      consumer.subscribe(List.of("vigil.predictions"));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (out.size() < atLeast && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, Prediction> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value().getModelName().equals(model)) {
+            assertThat(r.key()).isEqualTo(r.value().getEntity());
+            out.add(r.value());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void servesOnWhileKafkaIsDownAndCountsTheDroppedPredictions() throws Exception {
+    String model = "no-kafka-model";
+    registry.register(model, 21);
+    registry.client.setAlias(model, "champion", "1", "test", null);
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    ServingConfig cfg = kafkaConfig(model, null, "127.0.0.1:" + deadPort, 8);
+    try (ServingServer server = ServingServer.start(cfg, new ServingServer.Parts(
+        new RegistryModelSource(registry.client), null, io.grpc.inprocess.InProcessServerBuilder.forName("nokafka"), null, null))) {
+      ManagedChannel ch = InProcessChannelBuilder.forName("nokafka").build();
+      try {
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 200; i++) {
+          ModelInferResponse r = stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+              .modelInfer(Requests.typed(model, Requests.rows(1, COLS, i), 1, COLS));
+          assertThat(r.getModelVersion()).isEqualTo("1");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("never waits for Kafka").isLessThan(Duration.ofSeconds(10));
+        assertThat(server.metrics().predictionsDropped()).isGreaterThanOrEqualTo(150);
+        assertThat(server.metrics().predictionsLogged()).isZero();
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+}
