@@ -76,14 +76,14 @@ public final class FeatureJob {
       Source<DecodedSample, ?, ?> source, Sink<FeatureVector> features, Sink<DeadLetter> dlq,
       Sink<FeatureVector> archive, UnaryOperator<DataStream<FeatureVector>> beforeSinks) {
     requireNonNull(set, "set");
-    // Alignment pauses partitions whose event time runs ahead of the slowest one (catching up
-    // after downtime, uneven partitions), so samples waiting for the watermark stay few.
+    // Alignment pauses partitions whose event time runs more than an hour ahead of the slowest one
+    // (catching up after downtime, uneven partitions), so samples waiting for the watermark stay
+    // few; within the hour nothing is paused, so live latency is untouched.
     WatermarkStrategy<DecodedSample> watermarks = WatermarkStrategy
         .<DecodedSample>forBoundedOutOfOrderness(cfg.outOfOrderness())
         .withTimestampAssigner((s, kafkaTs) -> s.time)
         .withIdleness(cfg.idleness())
-        .withWatermarkAlignment("vigil-telemetry", cfg.outOfOrderness().multipliedBy(5).plusMinutes(1),
-            Duration.ofMillis(250));
+        .withWatermarkAlignment("vigil-telemetry", cfg.outOfOrderness().plusHours(1), Duration.ofSeconds(1));
     DataStream<DecodedSample> decoded = env.fromSource(source, watermarks, "telemetry")
         .uid(UID_SOURCE).name("telemetry (Kafka)");
 
