@@ -26,9 +26,12 @@ import picocli.CommandLine.Command;
       io.vigil.cli.registry.ModelsCommand.class,
       io.vigil.cli.labeling.LabelingCommand.class,
       io.vigil.cli.serving.ServeCommand.class,
+      io.vigil.cli.training.TrainCommand.class, io.vigil.cli.training.EvalCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Vigil.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -59,9 +62,9 @@ public final class Vigil implements Runnable {
       err.flush();
       return 2;
     }
-    err.println(name + ": internal error: " + e);
-    e.printStackTrace(err);
+    err.println(name + ": internal error: " + e + " (details in the log)");
     err.flush();
+    LOG.error("{} failed", name, e);
     return 1;
   }
 

@@ -2,6 +2,7 @@ package io.vigil.model;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,9 +17,12 @@ import java.util.Set;
  * @param outputs names of the output tensors, in order ({@link #OUTPUT_SCORE}, ...)
  * @param scale how raw scores are put on the common scale, and the operating threshold
  * @param seed the seed the initial weights were drawn with (lineage)
+ * @param normalization optional (null = none, as in specs written before it existed): input
+ *     standardisation and per-feature error scales, applied by the {@link ScoringTranslator}
  */
 public record ModelSpec(int formatVersion, Architecture architecture, Inputs inputs,
-    List<String> outputs, ScoreScale scale, long seed) {
+    List<String> outputs, ScoreScale scale, long seed,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Normalization normalization) {
 
   /** The format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
@@ -41,12 +45,32 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
       throw new ModelFormatException("a " + architecture.kind() + " model has outputs " + expected
           + ", not " + outputs);
     }
+    if (normalization != null && normalization.size() != inputs.featureNames().size()) {
+      throw new ModelFormatException("normalization has " + normalization.size()
+          + " entries per list, the model has " + inputs.featureNames().size() + " inputs");
+    }
+  }
+
+  /** A spec without normalization (the original six-field form). */
+  public ModelSpec(int formatVersion, Architecture architecture, Inputs inputs,
+      List<String> outputs, ScoreScale scale, long seed) {
+    this(formatVersion, architecture, inputs, outputs, scale, seed, null);
+  }
+
+  /** This spec with another score scale (e.g. once the reference scores are known). */
+  public ModelSpec withScale(ScoreScale newScale) {
+    return new ModelSpec(formatVersion, architecture, inputs, outputs, newScale, seed, normalization);
+  }
+
+  /** This spec with a normalization. */
+  public ModelSpec withNormalization(Normalization newNormalization) {
+    return new ModelSpec(formatVersion, architecture, inputs, outputs, scale, seed, newNormalization);
   }
 
   /** A spec of the current format with the outputs its kind produces. */
   public static ModelSpec of(Architecture architecture, Inputs inputs, ScoreScale scale, long seed) {
     return new ModelSpec(FORMAT_VERSION, architecture, inputs,
-        defaultOutputs(architecture.kind()), scale, seed);
+        defaultOutputs(architecture.kind()), scale, seed, null);
   }
 
   /** The number of input features (the width of the input tensor). */
@@ -114,6 +138,69 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
         if (f == null || f.isBlank() || !seen.add(f)) {
           throw new ModelFormatException("blank or repeated input feature name '" + f + "'");
         }
+      }
+    }
+  }
+
+  /**
+   * Standardisation stored with the model so that scoring applies exactly what training did: the
+   * network sees {@code z = clamp((x - center) / scale, -clip, clip)} (no clamp when {@code clip}
+   * is 0); an AUTOENCODER's residual of feature {@code j} is divided by {@code errorScale[j]} (that
+   * feature's typical reconstruction error on training data) before squaring, so the raw score is
+   * the mean normalised squared error and attributions are shares of it.
+   */
+  public record Normalization(List<Double> center, List<Double> scale, List<Double> errorScale,
+      double clip, @JsonInclude(JsonInclude.Include.NON_NULL) ScoreMix mix) {
+
+    /** Without a score mix. */
+    public Normalization(List<Double> center, List<Double> scale, List<Double> errorScale, double clip) {
+      this(center, scale, errorScale, clip, null);
+    }
+
+    public Normalization withMix(ScoreMix newMix) {
+      return new Normalization(center, scale, errorScale, clip, newMix);
+    }
+
+    public Normalization {
+      center = List.copyOf(requireNonNull(center, "center"));
+      scale = List.copyOf(requireNonNull(scale, "scale"));
+      errorScale = List.copyOf(requireNonNull(errorScale, "errorScale"));
+      if (center.size() != scale.size() || center.size() != errorScale.size()) {
+        throw new ModelFormatException("normalization lists differ in length");
+      }
+      for (int i = 0; i < center.size(); i++) {
+        if (!Double.isFinite(center.get(i)) || !(scale.get(i) > 0) || !Double.isFinite(scale.get(i))
+            || !(errorScale.get(i) > 0) || !Double.isFinite(errorScale.get(i))) {
+          throw new ModelFormatException("normalization entry " + i
+              + " needs a finite center and finite positive scales");
+        }
+      }
+      if (!(clip >= 0) || !Double.isFinite(clip)) {
+        throw new ModelFormatException("normalization clip must be finite and >= 0, not " + clip);
+      }
+    }
+
+    public int size() {
+      return center.size();
+    }
+  }
+
+  /**
+   * Optional for an AUTOENCODER with normalization: the raw score becomes {@code (1 - w) * (rec -
+   * recCenter) / recSpread + w * (maxZ - zCenter) / zSpread}, where {@code rec} is the mean
+   * normalised squared error and {@code maxZ} the largest absolute standardised input of the row;
+   * both are put on a comparable scale first (e.g. median and p99 - median on reference data).
+   */
+  public record ScoreMix(double maxZWeight, double reconstructionCenter, double reconstructionSpread,
+      double maxZCenter, double maxZSpread) {
+    public ScoreMix {
+      if (!(maxZWeight >= 0 && maxZWeight <= 1)) {
+        throw new ModelFormatException("score mix maxZWeight must be in [0, 1], not " + maxZWeight);
+      }
+      if (!Double.isFinite(reconstructionCenter) || !Double.isFinite(maxZCenter)
+          || !(reconstructionSpread > 0) || !(maxZSpread > 0)
+          || !Double.isFinite(reconstructionSpread) || !Double.isFinite(maxZSpread)) {
+        throw new ModelFormatException("score mix centers must be finite and spreads positive");
       }
     }
   }

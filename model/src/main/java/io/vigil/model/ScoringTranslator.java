@@ -19,9 +19,24 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
   private static final String INPUT = "vigil.input";
 
   private final ModelSpec spec;
+  private final float[] center;
+  private final float[] scale;
+  private final float[] errorScale;
 
   public ScoringTranslator(ModelSpec spec) {
     this.spec = requireNonNull(spec, "spec");
+    ModelSpec.Normalization n = spec.normalization();
+    this.center = n == null ? null : floats(n.center());
+    this.scale = n == null ? null : floats(n.scale());
+    this.errorScale = n == null ? null : floats(n.errorScale());
+  }
+
+  private static float[] floats(java.util.List<Double> values) {
+    float[] f = new float[values.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = values.get(i).floatValue();
+    }
+    return f;
   }
 
   @Override
@@ -32,6 +47,13 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
     }
     NDArray x = ctx.getNDManager().create(FloatBuffer.wrap(batch.values()),
         new Shape(batch.rows(), batch.cols()));
+    ModelSpec.Normalization n = spec.normalization();
+    if (n != null) {
+      x = x.sub(ctx.getNDManager().create(center)).div(ctx.getNDManager().create(scale));
+      if (n.clip() > 0) {
+        x = x.clip(-n.clip(), n.clip());
+      }
+    }
     ctx.setAttachment(INPUT, x);
     return new NDList(x);
   }
@@ -46,8 +68,21 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
     float[] attributions = null;
     switch (spec.architecture().kind()) {
       case AUTOENCODER -> {
-        NDArray sq = x.sub(out).square();
-        raw = sq.mean(new int[] {1}).toFloatArray();
+        NDArray residual = x.sub(out);
+        if (errorScale != null) {
+          residual = residual.div(ctx.getNDManager().create(errorScale));
+        }
+        NDArray sq = residual.square();
+        NDArray rawArray = sq.mean(new int[] {1});
+        ModelSpec.Normalization n = spec.normalization();
+        if (n != null && n.mix() != null) {
+          ModelSpec.ScoreMix mix = n.mix();
+          NDArray maxZ = x.abs().max(new int[] {1});
+          rawArray = rawArray.sub(mix.reconstructionCenter()).div(mix.reconstructionSpread())
+              .mul(1 - mix.maxZWeight())
+              .add(maxZ.sub(mix.maxZCenter()).div(mix.maxZSpread()).mul(mix.maxZWeight()));
+        }
+        raw = rawArray.toFloatArray();
         attributions = sq.div(sq.sum(new int[] {1}, true).add(1e-12f)).toFloatArray();
       }
       case MLP -> raw = out.reshape(rows).toFloatArray();

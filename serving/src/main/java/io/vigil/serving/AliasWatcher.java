@@ -44,6 +44,7 @@ public final class AliasWatcher implements AutoCloseable {
   private final AvroSerde<ModelEvent> serde = AvroSerde.of(ModelEvent.class);
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch positioned = new CountDownLatch(1);
   private volatile boolean closing;
 
   public AliasWatcher(Consumer<byte[], byte[]> consumer, String topic, String modelName, Runnable onMove) {
@@ -101,6 +102,7 @@ public final class AliasWatcher implements AutoCloseable {
       consumer.assign(tps);
       consumer.seekToEnd(tps);
       tps.forEach(consumer::position);
+      positioned.countDown();
       LOG.info("following model events on {} for model {}", topic, modelName);
       return true;
     } catch (WakeupException e) {
@@ -125,6 +127,14 @@ public final class AliasWatcher implements AutoCloseable {
           event.getModelName(), event.getModelVersion(), event.getAlias());
       onMove.run();
     }
+  }
+
+  /**
+   * Waits (at most {@code max}) until the watcher reads the topic from its current end, so that
+   * every move announced from then on is seen; false when Kafka could not be reached in time.
+   */
+  public boolean awaitPositioned(Duration max) throws InterruptedException {
+    return positioned.await(max.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

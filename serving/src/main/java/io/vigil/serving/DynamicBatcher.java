@@ -66,6 +66,9 @@ public final class DynamicBatcher implements AutoCloseable {
 
     void rejected();
 
+    /** A queued request was not run: its caller cancelled or its deadline passed. */
+    default void dropped() {}
+
     Listener NONE = new Listener() {
       @Override
       public void modelCall(int rows, long nanos) {}
@@ -86,6 +89,7 @@ public final class DynamicBatcher implements AutoCloseable {
   private final Listener listener;
   private final AtomicLong modelCalls = new AtomicLong();
   private final AtomicLong rowsScored = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
   private final AtomicInteger queuedRows = new AtomicInteger();
   /** Batches being scored right now. */
   private final AtomicInteger running = new AtomicInteger();
@@ -167,6 +171,11 @@ public final class DynamicBatcher implements AutoCloseable {
 
   public long rowsScored() {
     return rowsScored.get();
+  }
+
+  /** Queued requests answered without running because they were cancelled or past their deadline. */
+  public long droppedBeforeRunning() {
+    return dropped.get();
   }
 
   public int queuedRequests() {
@@ -256,14 +265,17 @@ public final class DynamicBatcher implements AutoCloseable {
     List<Pending> live = new ArrayList<>(batch.size());
     for (Pending p : batch) {
       if (p.cancelled.getAsBoolean()) {
-        p.result.completeExceptionally(new ServingException(ErrorCode.DEADLINE_EXCEEDED,
+        p.result.completeExceptionally(new ServingException(ErrorCode.CANCELLED,
             "the call was cancelled before it ran"));
       } else if (now - p.deadlineNanos > 0 && p.deadlineNanos != Long.MAX_VALUE) {
         p.result.completeExceptionally(new ServingException(ErrorCode.DEADLINE_EXCEEDED,
             "the deadline passed while the request was queued"));
       } else {
         live.add(p);
+        continue;
       }
+      dropped.incrementAndGet();
+      listener.dropped();
     }
     return live;
   }

@@ -12,6 +12,10 @@ public enum ErrorCode {
   UNAVAILABLE(Status.Code.UNAVAILABLE),
   /** The queue is full: back off and retry. */
   RESOURCE_EXHAUSTED(Status.Code.RESOURCE_EXHAUSTED),
+  /** The call carries no valid bearer token. */
+  UNAUTHENTICATED(Status.Code.UNAUTHENTICATED),
+  /** The caller cancelled the call before it ran; the work was dropped. */
+  CANCELLED(Status.Code.CANCELLED),
   /** The caller's deadline passed before the answer was ready. */
   DEADLINE_EXCEEDED(Status.Code.DEADLINE_EXCEEDED),
   /** A fault of ours; details are logged, never returned. */

@@ -1,6 +1,7 @@
 package io.vigil.serving;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.vigil.model.ModelSpec;
 import io.vigil.model.ScoreBatch;
 import io.vigil.schemas.inference.InferTensorContents;
@@ -76,6 +77,7 @@ final class InferResponses {
   static ByteString littleEndian(float[] values) {
     ByteBuffer buf = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buf.asFloatBuffer().put(values);
-    return ByteString.copyFrom(buf.array());
+    // the array is never touched again: wrap it instead of copying it
+    return UnsafeByteOperations.unsafeWrap(buf.array());
   }
 }

@@ -140,12 +140,15 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
     scored.whenComplete((scores, error) -> {
       model.release();
-      if (error != null) {
-        fail("ModelInfer", t0, out, asServing(error));
+      if (cancelled.get()) {
+        // the caller is gone (cancelled, or its deadline passed): nothing to answer
+        boolean expired = deadline != null && deadline.isExpired();
+        metrics.request("ModelInfer", (expired ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED).name(),
+            System.nanoTime() - t0);
         return;
       }
-      if (cancelled.get()) {
-        metrics.request("ModelInfer", Status.Code.CANCELLED.name(), System.nanoTime() - t0);
+      if (error != null) {
+        fail("ModelInfer", t0, out, asServing(error));
         return;
       }
       ModelInferResponse response;
@@ -193,6 +196,9 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
 
   private void log(LoadedModel model, String requestId, DecodedRequest req, ScoreBatch scores,
       long latencyMicros, boolean shadow) {
+    if (sink == PredictionSink.NONE) {
+      return;
+    }
     long now = clock.millis();
     int cols = scores.cols();
     String fallback = null;

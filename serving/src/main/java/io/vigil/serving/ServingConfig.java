@@ -12,13 +12,15 @@ import java.util.Set;
  * VIGIL_SERVING__BATCHING__MAX_BATCH_SIZE}); see {@link #loader()}. Every value is checked here,
  * at start-up.
  */
-public record ServingConfig(Grpc grpc, Metrics metrics, ModelSelection model, Batching batching,
-    Registry registry, Kafka kafka) {
+public record ServingConfig(Grpc grpc, Keepalive keepalive, Security security, Metrics metrics,
+    ModelSelection model, Batching batching, Registry registry, Kafka kafka) {
 
   public static final String ENV_PREFIX = "VIGIL_SERVING__";
 
   public ServingConfig {
     requireNonNull(grpc, "grpc must be set");
+    requireNonNull(keepalive, "keepalive must be set");
+    requireNonNull(security, "security must be set");
     requireNonNull(metrics, "metrics must be set");
     requireNonNull(model, "model must be set");
     requireNonNull(batching, "batching must be set");
@@ -43,6 +45,74 @@ public record ServingConfig(Grpc grpc, Metrics metrics, ModelSelection model, Ba
       positive(executorQueue, "grpc.executorQueue");
       positive(maxMessageBytes, "grpc.maxMessageBytes");
       nonNegative(shutdownGraceSeconds, "grpc.shutdownGraceSeconds");
+    }
+  }
+
+  /**
+   * The HTTP/2 keepalive policy of the gRPC transport (Netty). 0 turns a limit off.
+   *
+   * @param timeSeconds the server pings a connection that has been quiet this long
+   * @param timeoutSeconds and closes it when the ping is not answered within this
+   * @param permitTimeSeconds clients may ping at most this often; more often gets the connection
+   *     closed (GOAWAY {@code too_many_pings})
+   * @param permitWithoutCalls whether clients may ping while they have no call open
+   * @param maxConnectionIdleSeconds a connection without calls for this long is closed (0 = never)
+   * @param maxConnectionAgeSeconds a connection older than this is asked to go away, so that
+   *     clients reconnect and spread over replicas (0 = never)
+   * @param maxConnectionAgeGraceSeconds calls still running on a connection that reached its
+   *     maximum age may finish for this long
+   */
+  public record Keepalive(int timeSeconds, int timeoutSeconds, int permitTimeSeconds,
+      boolean permitWithoutCalls, int maxConnectionIdleSeconds, int maxConnectionAgeSeconds,
+      int maxConnectionAgeGraceSeconds) {
+    public Keepalive {
+      positive(timeSeconds, "keepalive.timeSeconds");
+      positive(timeoutSeconds, "keepalive.timeoutSeconds");
+      nonNegative(permitTimeSeconds, "keepalive.permitTimeSeconds");
+      nonNegative(maxConnectionIdleSeconds, "keepalive.maxConnectionIdleSeconds");
+      nonNegative(maxConnectionAgeSeconds, "keepalive.maxConnectionAgeSeconds");
+      nonNegative(maxConnectionAgeGraceSeconds, "keepalive.maxConnectionAgeGraceSeconds");
+    }
+  }
+
+  /**
+   * Transport security and caller authentication, both optional.
+   *
+   * @param tlsCertFile PEM certificate chain of the server; with {@code tlsKeyFile}, gRPC is
+   *     served over TLS only (null = plaintext)
+   * @param tlsKeyFile PEM PKCS#8 private key of that certificate
+   * @param authTokens comma-separated bearer tokens; when set, every call except gRPC health and
+   *     reflection needs {@code authorization: Bearer <token>} (null = no authentication)
+   */
+  public record Security(String tlsCertFile, String tlsKeyFile, String authTokens) {
+    public Security {
+      tlsCertFile = blankToNull(tlsCertFile);
+      tlsKeyFile = blankToNull(tlsKeyFile);
+      authTokens = blankToNull(authTokens);
+      if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+        throw new IllegalArgumentException("security.tlsCertFile and security.tlsKeyFile must be set together");
+      }
+      if (authTokens != null && tokens(authTokens).isEmpty()) {
+        throw new IllegalArgumentException("security.authTokens holds no token");
+      }
+    }
+
+    public boolean tls() {
+      return tlsCertFile != null;
+    }
+
+    /** The accepted bearer tokens; empty when authentication is off. */
+    public java.util.List<String> tokenList() {
+      return authTokens == null ? java.util.List.of() : tokens(authTokens);
+    }
+
+    private static java.util.List<String> tokens(String s) {
+      return java.util.Arrays.stream(s.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+    }
+
+    @Override
+    public String toString() {
+      return "Security[tls=" + tls() + ", auth=" + (authTokens != null) + "]";
     }
   }
 
@@ -153,6 +223,8 @@ public record ServingConfig(Grpc grpc, Metrics metrics, ModelSelection model, Ba
   public static ServingConfig defaults() {
     return new ServingConfig(
         new Grpc("127.0.0.1", 8001, 4, 10_000, 16 * 1024 * 1024, 10),
+        new Keepalive(60, 20, 10, false, 0, 0, 30),
+        new Security(null, null, null),
         new Metrics(true, "127.0.0.1", 8002),
         new ModelSelection("anomaly-detector", "champion", null, null, 30, ".vigil/serving", 3, 30),
         new Batching(true, 64, 2_000, 4_096, 2),
@@ -165,34 +237,46 @@ public record ServingConfig(Grpc grpc, Metrics metrics, ModelSelection model, Ba
     return new ConfigLoader<>(ServingConfig.class, defaults(), ENV_PREFIX, Set.of());
   }
 
-  public ServingConfig withGrpc(Grpc g) {
-    return new ServingConfig(g, metrics, model, batching, registry, kafka);
+  public ServingConfig withGrpc(Grpc v) {
+    return new ServingConfig(v, keepalive, security, metrics, model, batching, registry, kafka);
   }
 
-  public ServingConfig withMetrics(Metrics m) {
-    return new ServingConfig(grpc, m, model, batching, registry, kafka);
+  public ServingConfig withKeepalive(Keepalive v) {
+    return new ServingConfig(grpc, v, security, metrics, model, batching, registry, kafka);
   }
 
-  public ServingConfig withModel(ModelSelection m) {
-    return new ServingConfig(grpc, metrics, m, batching, registry, kafka);
+  public ServingConfig withSecurity(Security v) {
+    return new ServingConfig(grpc, keepalive, v, metrics, model, batching, registry, kafka);
   }
 
-  public ServingConfig withBatching(Batching b) {
-    return new ServingConfig(grpc, metrics, model, b, registry, kafka);
+  public ServingConfig withMetrics(Metrics v) {
+    return new ServingConfig(grpc, keepalive, security, v, model, batching, registry, kafka);
   }
 
-  public ServingConfig withRegistry(Registry r) {
-    return new ServingConfig(grpc, metrics, model, batching, r, kafka);
+  public ServingConfig withModel(ModelSelection v) {
+    return new ServingConfig(grpc, keepalive, security, metrics, v, batching, registry, kafka);
   }
 
-  public ServingConfig withKafka(Kafka k) {
-    return new ServingConfig(grpc, metrics, model, batching, registry, k);
+  public ServingConfig withBatching(Batching v) {
+    return new ServingConfig(grpc, keepalive, security, metrics, model, v, registry, kafka);
+  }
+
+  public ServingConfig withRegistry(Registry v) {
+    return new ServingConfig(grpc, keepalive, security, metrics, model, batching, v, kafka);
+  }
+
+  public ServingConfig withKafka(Kafka v) {
+    return new ServingConfig(grpc, keepalive, security, metrics, model, batching, registry, v);
   }
 
   private static void checkPort(int p, String key) {
     if (p < 0 || p > 65_535) {
       throw new IllegalArgumentException(key + " must be in 0..65535 (0 = any free port): " + p);
     }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
   }
 
   private static void positive(int v, String key) {

@@ -22,6 +22,8 @@ public final class ServingMetrics {
   private final Counter predictionsDropped;
   private final Counter predictionsFailed;
   private final Counter shadowDropped;
+  private final Counter errors;
+  private final Counter droppedBeforeRunning;
 
   public ServingMetrics(PrometheusRegistry registry) {
     this.registry = requireNonNull(registry, "registry");
@@ -50,6 +52,12 @@ public final class ServingMetrics {
         .help("Predictions dropped because the log buffer was full").register(registry);
     predictionsFailed = Counter.builder().name("vigil_serving_predictions_failed_total")
         .help("Predictions Kafka did not accept").register(registry);
+    errors = Counter.builder().name("vigil_serving_errors_total")
+        .help("gRPC calls that did not end OK, by method and status code").labelNames("method", "code")
+        .register(registry);
+    droppedBeforeRunning = Counter.builder().name("vigil_serving_dropped_before_running_total")
+        .help("Queued requests not run because their caller cancelled or their deadline passed")
+        .labelNames("role").register(registry);
     shadowDropped = Counter.builder().name("vigil_serving_shadow_dropped_total")
         .help("Shadow scorings skipped because the shadow model was busy or absent").register(registry);
   }
@@ -60,7 +68,10 @@ public final class ServingMetrics {
 
   public void request(String method, String code, long nanos) {
     requests.labelValues(method, code).inc();
-    if ("ModelInfer".equals(method)) {
+    if (!"OK".equals(code)) {
+      errors.labelValues(method, code).inc();
+    }
+    if ("ModelInfer".equals(method) && nanos > 0) {
       latency.observe(nanos / 1e9);
     }
   }
@@ -81,7 +92,27 @@ public final class ServingMetrics {
       public void rejected() {
         queueRejections.labelValues(role).inc();
       }
+
+      @Override
+      public void dropped() {
+        droppedBeforeRunning.labelValues(role).inc();
+      }
     };
+  }
+
+  public double errors(String method, String code) {
+    return errors.labelValues(method, code).get();
+  }
+
+  /** Reports the requests waiting in each role's batching queue, read at every scrape. */
+  public void queueDepth(ModelManager models) {
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("vigil_serving_queue_depth")
+        .help("Requests waiting in the batching queue").labelNames("role")
+        .callback(cb -> {
+          for (ModelManager.Role role : ModelManager.Role.values()) {
+            models.current(role).ifPresent(m -> cb.call(m.batcher().queuedRequests(), role.label()));
+          }
+        }).register(registry);
   }
 
   public void modelLoad(String role, boolean ok) {

@@ -4,6 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -15,6 +19,7 @@ import io.vigil.registry.client.ClientSettings;
 import io.vigil.registry.client.ModelEventPublisher;
 import io.vigil.registry.client.RegistryClient;
 import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -71,9 +76,22 @@ public final class ServingServer implements AutoCloseable {
     this.http = http;
   }
 
-  /** Parts a caller may supply; null fields are built from the configuration. */
+  /**
+   * Parts a caller may supply; null fields are built from the configuration. A given {@code
+   * transport} (e.g. in-process) is used as is: the keepalive policy and TLS of the configuration
+   * apply to the Netty transport built from it. {@code interceptors} run after authentication.
+   */
   public record Parts(ModelSource source, PredictionSink sink, ServerBuilder<?> transport,
-      ServingMetrics metrics, Clock clock) {}
+      ServingMetrics metrics, Clock clock, List<ServerInterceptor> interceptors) {
+    public Parts {
+      interceptors = interceptors == null ? List.of() : List.copyOf(interceptors);
+    }
+
+    public Parts(ModelSource source, PredictionSink sink, ServerBuilder<?> transport,
+        ServingMetrics metrics, Clock clock) {
+      this(source, sink, transport, metrics, clock, List.of());
+    }
+  }
 
   /** Everything from the configuration: registry client, Kafka, Netty on {@code grpc.host:port}. */
   public static ServingServer start(ServingConfig config) {
@@ -134,21 +152,21 @@ public final class ServingServer implements AutoCloseable {
         config.batching().maxBatchSize(), version(), clock);
 
     ServingConfig.Grpc g = config.grpc();
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(g.executorThreads(), g.executorThreads(),
-        60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(g.executorQueue()), r -> {
-          Thread t = new Thread(r, "grpc-handler-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    ServerBuilder<?> transport = parts.transport() != null ? parts.transport()
-        : NettyServerBuilder.forAddress(new InetSocketAddress(g.host(), g.port()));
+    ThreadPoolExecutor executor = handlerExecutor(g);
+    ServerBuilder<?> transport = parts.transport() != null ? parts.transport() : netty(config);
+    List<ServerInterceptor> interceptors = new ArrayList<>(parts.interceptors());
+    List<String> tokens = config.security().tokenList();
+    if (!tokens.isEmpty()) {
+      // the last interceptor added runs first
+      interceptors.add(new BearerTokenInterceptor(tokens, metrics));
+    }
+    metrics.queueDepth(models);
     Server server = transport
         .executor(executor)
         .maxInboundMessageSize(g.maxMessageBytes())
-        .addService(inference)
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(ServerInterceptors.intercept(inference, interceptors))
+        .addService(ServerInterceptors.intercept(health.getHealthService(), interceptors))
+        .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), interceptors))
         .build();
     try {
       server.start();
@@ -158,9 +176,23 @@ public final class ServingServer implements AutoCloseable {
       sink.close();
       throw new UncheckedIOException("cannot start gRPC on " + g.host() + ":" + g.port(), e);
     }
-    LOG.info("gRPC listening port={} model={} alias={} version={} shadow={} batching={}",
-        server.getPort(), config.model().name(), config.model().alias(), config.model().version(),
+    LOG.info("gRPC listening port={} security={} model={} alias={} version={} shadow={} batching={}",
+        server.getPort(), config.security(), config.model().name(), config.model().alias(), config.model().version(),
         config.model().shadowAlias(), config.batching());
+    if (k.enabled()) {
+      // follow the model events before the aliases are first read, so that no move falls between
+      AliasWatcher watcher = AliasWatcher.create(k.bootstrapServers(), k.modelEventsTopic(),
+          config.model().name(), models::requestRefresh);
+      extras.add(watcher);
+      try {
+        if (!watcher.awaitPositioned(Duration.ofSeconds(5))) {
+          LOG.warn("model events not followed yet (Kafka unreachable); the aliases are polled every {} s",
+              config.model().pollIntervalSeconds());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     models.refresh();
     ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "alias-poll");
@@ -169,13 +201,54 @@ public final class ServingServer implements AutoCloseable {
     });
     long every = config.model().pollInterval().toMillis();
     poller.scheduleWithFixedDelay(models::requestRefresh, every, every, TimeUnit.MILLISECONDS);
-    if (k.enabled()) {
-      extras.add(AliasWatcher.create(k.bootstrapServers(), k.modelEventsTopic(), config.model().name(),
-          models::requestRefresh));
-    }
     HealthEndpoint http = config.metrics().enabled()
         ? new HealthEndpoint(config.metrics().host(), config.metrics().port(), metrics, models) : null;
     return new ServingServer(config, server, health, models, sink, metrics, executor, poller, extras, http);
+  }
+
+  /** The bounded executor that runs the gRPC handlers ({@code grpc.executorThreads/Queue}). */
+  public static ThreadPoolExecutor handlerExecutor(ServingConfig.Grpc g) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(g.executorThreads(), g.executorThreads(),
+        60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(g.executorQueue()), r -> {
+          Thread t = new Thread(r, "grpc-handler-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
+   * Netty on {@code grpc.host:port} with the keepalive policy and, when configured, TLS: the
+   * transport of {@link #start(ServingConfig)} (also used by the benchmark's transport-only server).
+   */
+  public static NettyServerBuilder netty(ServingConfig config) {
+    ServingConfig.Grpc g = config.grpc();
+    ServingConfig.Keepalive k = config.keepalive();
+    ServingConfig.Security sec = config.security();
+    NettyServerBuilder b;
+    if (sec.tls()) {
+      ServerCredentials tls;
+      try {
+        tls = TlsServerCredentials.create(new File(sec.tlsCertFile()), new File(sec.tlsKeyFile()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read security.tlsCertFile or security.tlsKeyFile", e);
+      }
+      b = NettyServerBuilder.forAddress(new InetSocketAddress(g.host(), g.port()), tls);
+    } else {
+      b = NettyServerBuilder.forAddress(new InetSocketAddress(g.host(), g.port()));
+    }
+    b.keepAliveTime(k.timeSeconds(), TimeUnit.SECONDS)
+        .keepAliveTimeout(k.timeoutSeconds(), TimeUnit.SECONDS)
+        .permitKeepAliveTime(k.permitTimeSeconds(), TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(k.permitWithoutCalls());
+    if (k.maxConnectionIdleSeconds() > 0) {
+      b.maxConnectionIdle(k.maxConnectionIdleSeconds(), TimeUnit.SECONDS);
+    }
+    if (k.maxConnectionAgeSeconds() > 0) {
+      b.maxConnectionAge(k.maxConnectionAgeSeconds(), TimeUnit.SECONDS)
+          .maxConnectionAgeGrace(k.maxConnectionAgeGraceSeconds(), TimeUnit.SECONDS);
+    }
+    return b;
   }
 
   public int port() {
@@ -196,6 +269,11 @@ public final class ServingServer implements AutoCloseable {
 
   public ServingConfig config() {
     return config;
+  }
+
+  /** True once {@link #close()} has begun and the transport refuses new calls. */
+  public boolean stopping() {
+    return server.isShutdown();
   }
 
   /** Blocks until the server has terminated (e.g. from a shutdown hook). */

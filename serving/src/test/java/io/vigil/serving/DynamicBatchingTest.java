@@ -177,4 +177,41 @@ class DynamicBatchingTest {
     }
   }
 
+  @Test
+  void aRequestCancelledWhileQueuedIsDroppedBeforeTheModelRuns() throws Exception {
+    HeldTranslator held = new HeldTranslator(new ScoringTranslator(reference.spec()));
+    DynamicBatcher.Settings s = new DynamicBatcher.Settings(true, 8, Duration.ZERO, 16, 1);
+    java.util.concurrent.atomic.AtomicInteger droppedEvents = new java.util.concurrent.atomic.AtomicInteger();
+    DynamicBatcher.Listener listener = new DynamicBatcher.Listener() {
+      @Override
+      public void modelCall(int rows, long nanos) {}
+
+      @Override
+      public void rejected() {}
+
+      @Override
+      public void dropped() {
+        droppedEvents.incrementAndGet();
+      }
+    };
+    try (DynamicBatcher b = new DynamicBatcher("cancel", s, COLS,
+        () -> reference.model().newPredictor(held), listener)) {
+      FeatureBatch row = new FeatureBatch(Requests.rows(1, COLS, 2), 1, COLS);
+      CompletableFuture<ScoreBatch> first = b.submit(row, Long.MAX_VALUE, () -> false);
+      Await.until(Duration.ofSeconds(5), "the first request to be taken", () -> b.queuedRequests() == 0);
+      java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+      CompletableFuture<ScoreBatch> cancelled = b.submit(row, Long.MAX_VALUE, gone::get);
+      CompletableFuture<ScoreBatch> kept = b.submit(row, Long.MAX_VALUE, () -> false);
+      gone.set(true); // the caller goes away while its request waits behind the busy predictor
+      held.release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS).rows()).isEqualTo(1);
+      assertThat(kept.get(10, TimeUnit.SECONDS).rows()).isEqualTo(1);
+      assertThatThrownBy(() -> cancelled.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOfSatisfying(ServingException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED));
+      assertThat(b.rowsScored()).as("rows that reached the model").isEqualTo(2);
+      assertThat(b.droppedBeforeRunning()).isEqualTo(1);
+      assertThat(droppedEvents.get()).isEqualTo(1);
+    }
+  }
 }

@@ -200,6 +200,109 @@ class HotSwapAndLoggingTest {
     }
   }
 
+  /** One answer: when the call was sent and answered ({@link System#nanoTime()}), and by which version. */
+  record Answer(long sent, long answered, String version) {}
+
+  @Test
+  void movesTheAliasTenTimesUnderContinuousLoadOverNettyAndEveryAnswerComesFromALiveVersion() throws Exception {
+    String model = "ten-swaps";
+    List<String> good = new ArrayList<>();
+    for (int i = 0; i < 11; i++) {
+      good.add(registry.register(model, 100 + i).version());
+    }
+    String corrupt = registry.register(model, 200, true).version();
+    Map<String, Long> aliasSet = new ConcurrentHashMap<>();
+    Map<String, Long> seenLive = new ConcurrentHashMap<>();
+    aliasSet.put(good.get(0), System.nanoTime());
+    registry.client.setAlias(model, "champion", good.get(0), "test", "v0");
+    ServingConfig cfg = kafkaConfig(model, null, KAFKA.bootstrapServers(), 4096);
+    try (ServingServer server = ServingServer.start(cfg, new ServingServer.Parts(
+        new RegistryModelSource(registry.client), new RecordingSink(), null, null, null))) {
+      seenLive.put(good.get(0), System.nanoTime());
+      ManagedChannel ch = io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
+          io.grpc.InsecureChannelCredentials.create()).build();
+      AtomicBoolean stop = new AtomicBoolean();
+      List<List<Answer>> answers = new ArrayList<>();
+      List<String> failures = new CopyOnWriteArrayList<>();
+      Map<String, AtomicInteger> byVersion = new ConcurrentHashMap<>();
+      int clients = 4;
+      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      List<Future<?>> running = new ArrayList<>();
+      try {
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        for (int c = 0; c < clients; c++) {
+          List<Answer> mine = new ArrayList<>();
+          answers.add(mine);
+          int client = c;
+          running.add(pool.submit(() -> {
+            int i = 0;
+            while (!stop.get()) {
+              long sent = System.nanoTime();
+              try {
+                ModelInferResponse r = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .modelInfer(Requests.typed(model, Requests.rows(1, COLS, client * 1_000_000L + i++), 1, COLS));
+                mine.add(new Answer(sent, System.nanoTime(), r.getModelVersion()));
+                byVersion.computeIfAbsent(r.getModelVersion(), v -> new AtomicInteger()).incrementAndGet();
+              } catch (StatusRuntimeException e) {
+                failures.add(e.getStatus().toString());
+              }
+            }
+          }));
+        }
+        java.util.function.ToIntFunction<String> count = v -> byVersion.getOrDefault(v, new AtomicInteger()).get();
+        Await.until(Duration.ofSeconds(20), "answers from the first version", () -> count.applyAsInt(good.get(0)) > 50);
+        for (int move = 1; move <= 10; move++) {
+          String v = good.get(move);
+          if (move == 5) {
+            // a version whose parameters are garbage is refused while the current one serves on
+            registry.client.setAlias(model, "champion", corrupt, "test", "corrupt");
+            Await.until(Duration.ofSeconds(30), "the corrupt version to be refused",
+                () -> server.models().lastFailure().map(f -> f.version().equals(corrupt)).orElse(false));
+            String before = good.get(move - 1);
+            int n = count.applyAsInt(before);
+            Await.until(Duration.ofSeconds(20), "answers after the refusal", () -> count.applyAsInt(before) > n + 20);
+          }
+          aliasSet.put(v, System.nanoTime());
+          registry.client.setAlias(model, "champion", v, "test", "move " + move);
+          Await.until(Duration.ofSeconds(30), "the server to serve version " + v,
+              () -> server.models().current(ModelManager.Role.PRIMARY).map(m -> m.id().version().equals(v)).orElse(false));
+          seenLive.put(v, System.nanoTime());
+          Await.until(Duration.ofSeconds(20), "answers from version " + v, () -> count.applyAsInt(v) > 50);
+        }
+      } finally {
+        stop.set(true);
+        for (Future<?> f : running) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdownNow();
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      assertThat(failures).as("failed requests").isEmpty();
+      assertThat(server.metrics().modelLoads("primary", true)).as("the first load and ten swaps").isEqualTo(11);
+      assertThat(server.metrics().modelLoads("primary", false)).isEqualTo(1);
+      assertThat(byVersion).as("the corrupt version never answered").doesNotContainKey(corrupt);
+      assertThat(byVersion.keySet()).containsExactlyInAnyOrderElementsOf(good);
+      int checked = 0;
+      for (List<Answer> mine : answers) {
+        int lastStep = 0;
+        for (Answer a : mine) {
+          int step = good.indexOf(a.version());
+          assertThat(step).as("answer from a registered good version: %s", a).isNotNegative();
+          assertThat(aliasSet.get(a.version())).as("version %s answered before the alias pointed at it", a.version())
+              .isLessThanOrEqualTo(a.answered());
+          if (step + 1 < good.size()) {
+            assertThat(a.sent()).as("version %s answered a call sent after it had been replaced", a.version())
+                .isLessThanOrEqualTo(seenLive.get(good.get(step + 1)));
+          }
+          assertThat(step).as("a client never goes back to an older version").isGreaterThanOrEqualTo(lastStep);
+          lastStep = step;
+          checked++;
+        }
+      }
+      assertThat(checked).isGreaterThan(11 * 50);
+    }
+  }
+
   @Test
   void followsTheAliasByPollingWithoutKafkaAndServesAPinnedVersion() throws Exception {
     String model = "poll-model";

@@ -34,6 +34,10 @@ class ServingConfigAndEndpointsTest {
     assertThat(d.batching().maxQueueDelayMicros()).isEqualTo(2_000);
     assertThat(d.kafka().predictionsTopic()).isEqualTo("vigil.predictions");
     assertThat(ServingConfig.loader().defaultsAsYaml()).contains("maxQueueDelayMicros: 2000");
+    assertThat(d.grpc().maxMessageBytes()).isEqualTo(16 * 1024 * 1024);
+    assertThat(d.keepalive()).isEqualTo(new ServingConfig.Keepalive(60, 20, 10, false, 0, 0, 30));
+    assertThat(d.security().tls()).isFalse();
+    assertThat(d.security().tokenList()).isEmpty();
   }
 
   @Test
@@ -51,6 +55,12 @@ class ServingConfigAndEndpointsTest {
     assertThat(c.batching().maxQueueDelayMicros()).isEqualTo(500);
     assertThat(c.grpc().port()).isEqualTo(9001);
     assertThat(c.kafka().enabled()).isFalse();
+    ServingConfig secured = ServingConfig.loader().load(null, Map.of(
+        "VIGIL_SERVING__SECURITY__AUTH_TOKENS", "one, two",
+        "VIGIL_SERVING__KEEPALIVE__MAX_CONNECTION_AGE_SECONDS", "600"));
+    assertThat(secured.security().tokenList()).containsExactly("one", "two");
+    assertThat(secured.security().toString()).doesNotContain("one");
+    assertThat(secured.keepalive().maxConnectionAgeSeconds()).isEqualTo(600);
   }
 
   @Test
@@ -61,6 +71,10 @@ class ServingConfigAndEndpointsTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("batching.workers");
     assertThatThrownBy(() -> ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__MODEL__SHADOW_ALIAS", "champion")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("shadowAlias");
+    assertThatThrownBy(() -> ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__SECURITY__TLS_CERT_FILE", "a.crt")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("tlsKeyFile");
+    assertThatThrownBy(() -> ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__KEEPALIVE__TIME_SECONDS", "0")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("keepalive.timeSeconds");
   }
 
   @Test
@@ -74,6 +88,9 @@ class ServingConfigAndEndpointsTest {
       try {
         GRPCInferenceServiceGrpc.newBlockingStub(ch)
             .modelInfer(Requests.typed("http-model", Requests.rows(1, 4, 1), 1, 4));
+        assertThatThrownBy(() -> GRPCInferenceServiceGrpc.newBlockingStub(ch)
+            .modelInfer(Requests.typed("other-model", Requests.rows(1, 4, 1), 1, 4)))
+            .isInstanceOf(io.grpc.StatusRuntimeException.class);
       } finally {
         ch.shutdownNow();
       }
@@ -84,6 +101,9 @@ class ServingConfigAndEndpointsTest {
       assertThat(metrics.statusCode()).isEqualTo(200);
       assertThat(metrics.body()).contains("vigil_serving_requests_total{code=\"OK\",method=\"ModelInfer\"} 1")
           .contains("vigil_serving_model_calls_total").contains("vigil_serving_model_loaded")
+          .contains("vigil_serving_request_latency_seconds_bucket").contains("vigil_serving_batch_rows_bucket")
+          .contains("vigil_serving_queue_depth{role=\"primary\"} 0")
+          .contains("vigil_serving_errors_total{code=\"NOT_FOUND\",method=\"ModelInfer\"} 1")
           .contains("jvm_memory");
       HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
           HttpResponse.BodyHandlers.ofString());

@@ -82,6 +82,14 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-batching", description = "Every request is its own model call.")
   boolean noBatching;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM",
+      description = "Serve gRPC over TLS with this certificate chain (with --tls-key). Bearer tokens are set in the"
+          + " configuration (security.authTokens or VIGIL_SERVING__SECURITY__AUTH_TOKENS), never on the command line.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 PEM private key of --tls-cert.")
+  Path tlsKey;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -112,6 +120,9 @@ public final class ServeCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  %-9s %s%n", "serving", server.models().current(io.vigil.serving.ModelManager.Role.PRIMARY)
           .map(m -> "version " + m.id().version()).orElse("nothing yet (waiting for the alias)"));
       out.printf(Locale.ROOT, "  %-9s %s%n", "batching", cfg.batching());
+      out.printf(Locale.ROOT, "  %-9s %s, %s%n", "security", cfg.security().tls() ? "TLS" : "plaintext",
+          cfg.security().tokenList().isEmpty() ? "no authentication"
+              : "bearer tokens (" + cfg.security().tokenList().size() + ") on every call but health and reflection");
       out.printf(Locale.ROOT, "  %-9s %s%n", "log", cfg.kafka().enabled()
           ? cfg.kafka().predictionsTopic() + " on " + cfg.kafka().bootstrapServers() : "off");
       if (server.metricsPort() > 0) {
@@ -158,6 +169,11 @@ public final class ServeCommand implements Callable<Integer> {
     ServingConfig.Kafka k = c.kafka();
     c = c.withKafka(new ServingConfig.Kafka(k.enabled() && !noKafka, kafka != null ? kafka : k.bootstrapServers(),
         k.predictionsTopic(), k.modelEventsTopic(), k.logBufferSize()));
+    if (tlsCert != null || tlsKey != null) {
+      ServingConfig.Security sec = c.security();
+      c = c.withSecurity(new ServingConfig.Security(tlsCert != null ? tlsCert.toString() : sec.tlsCertFile(),
+          tlsKey != null ? tlsKey.toString() : sec.tlsKeyFile(), sec.authTokens()));
+    }
     ServingConfig.Batching b = c.batching();
     c = c.withBatching(new ServingConfig.Batching(b.enabled() && !noBatching,
         maxBatch != null ? maxBatch : b.maxBatchSize(), maxDelayMicros != null ? maxDelayMicros : b.maxQueueDelayMicros(),

@@ -1,0 +1,70 @@
+package io.vigil.training.eval;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vigil.datasets.Dataset;
+import io.vigil.datasets.DatasetOptions;
+import io.vigil.datasets.EntitySeries;
+import io.vigil.datasets.Split;
+import io.vigil.features.FeatureSet;
+import io.vigil.training.ColdStartConfig;
+import io.vigil.training.FeatureSets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** {@code vigil eval}: every entity of a data directory through the {@link EntityEvaluator}. */
+public final class Evaluation {
+
+  private final ColdStartConfig config;
+  private final Strategy strategy;
+  private final int budget;
+  private final double noise;
+
+  public Evaluation(ColdStartConfig config, Strategy strategy) {
+    this(config, strategy, 0, 0);
+  }
+
+  /** @param budget queries per entity; @param noise annotator error probability */
+  public Evaluation(ColdStartConfig config, Strategy strategy, int budget, double noise) {
+    this.config = requireNonNull(config, "config");
+    this.strategy = requireNonNull(strategy, "strategy");
+    if (strategy != Strategy.NONE && budget < 1) {
+      throw new IllegalArgumentException("--strategy " + strategy.name().toLowerCase(java.util.Locale.ROOT)
+          + " needs --budget N (N >= 1)");
+    }
+    this.budget = budget;
+    this.noise = noise;
+  }
+
+  /**
+   * @param entities entity names to evaluate, empty = all
+   * @param progress told after each entity
+   */
+  public EvalReport run(Path data, Set<String> entities, Consumer<EntityResult> progress) {
+    long t0 = System.nanoTime();
+    DatasetOptions options = DatasetOptions.defaults().withEntities(entities);
+    Dataset all = Dataset.open(data, options.withSplit(Split.ALL));
+    Dataset train = Dataset.open(data, options.withSplit(Split.TRAIN));
+    Map<String, EntitySeries> trainByName = new HashMap<>();
+    for (EntitySeries s : train.entities()) {
+      trainByName.put(s.entity(), s);
+    }
+    EntityEvaluator evaluator = new EntityEvaluator(config);
+    List<EntityResult> results = new ArrayList<>();
+    for (EntitySeries s : all.entities()) {
+      EntitySeries t = trainByName.get(s.entity());
+      long trainRows = t == null ? 0 : t.validate();
+      FeatureSet set = FeatureSets.forMetrics(all.format(), s.metricNames());
+      EntityResult r = evaluator.evaluate(s, trainRows, set, strategy, budget, noise);
+      results.add(r);
+      progress.accept(r);
+    }
+    return new EvalReport(data.toString(), strategy.name().toLowerCase(java.util.Locale.ROOT),
+        config, results, (System.nanoTime() - t0) / 1e9);
+  }
+}

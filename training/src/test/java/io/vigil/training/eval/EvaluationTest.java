@@ -1,0 +1,44 @@
+package io.vigil.training.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.training.ColdStartConfig;
+import io.vigil.training.TestData;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole evaluation on a small slice of one SMD machine. */
+class EvaluationTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void evaluatesAnSmdSliceAndWritesTheReportWithTheAgreedKeys() throws Exception {
+    Path data = TestData.smdSlice(dir.resolve("smd"), "machine-1-2", 1500, 5000);
+    ColdStartConfig c = new ColdStartConfig(List.of(16, 4, 16), 2, 64, 1e-3, 3, 0.2, 0.99, 10, 1.0, 0.0);
+    EvalReport report = new Evaluation(c, Strategy.NONE).run(data, Set.of(), r -> { });
+    assertThat(report.entities()).hasSize(1);
+    EntityResult r = report.entities().get(0);
+    assertThat(r.rows()).isEqualTo(5000);
+    assertThat(r.anomalies()).isPositive();
+    assertThat(r.queries()).isZero();
+    assertThat(r.f1Best()).isBetween(0.0, 1.0).isGreaterThanOrEqualTo(r.f1Operating());
+    assertThat(r.prAuc()).isBetween(0.0, 1.0);
+    assertThat(r.hitrate150()).isBetween(0.0, 1.0);
+
+    Path out = dir.resolve("report.json");
+    report.write(out);
+    JsonNode json = new ObjectMapper().readTree(out.toFile());
+    for (String key : List.of("f1_best", "f1_operating", "f1_event", "pr_auc", "f1_pa", "hitrate_150", "queries")) {
+      assertThat(json.path("entities").path("machine-1-2").has(key)).as(key).isTrue();
+      assertThat(json.path("mean").has(key)).as(key).isTrue();
+    }
+    assertThat(json.path("mean").path("f1_best").asDouble()).isEqualTo(r.f1Best());
+    assertThat(report.table()).contains("machine-1-2").contains("mean");
+  }
+}
