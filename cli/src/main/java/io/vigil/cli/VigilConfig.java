@@ -25,7 +25,7 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
   public static final Set<String> RESERVED_ENV =
       Set.of("VIGIL_HOME", "VIGIL_CONFIG", "VIGIL_JAVA_OPTS", "VIGIL_LOG_FORMAT", "VIGIL_LOG_LEVEL",
           "VIGIL_REGISTRY__*", "VIGIL_FEATURE_PIPELINE__*", "VIGIL_LABELING__*", "VIGIL_SERVING__*",
-          "VIGIL_TRAINING__*", "VIGIL_DRIFT__*");
+          "VIGIL_TRAINING__*", "VIGIL_DRIFT__*", "VIGIL_TEST_*");
 
   public VigilConfig {
     requireNonNull(workDir, "workDir must be set");

@@ -48,7 +48,8 @@ class VigilConfigTest {
     VigilConfig c = VigilConfig.loader().load(null, Map.of(
         "VIGIL_KAFKA__EMBEDDED", "false", "VIGIL_KAFKA__BOOTSTRAP_SERVERS", "kafka:9092",
         "VIGIL_TOPICS__TELEMETRY", "prod.telemetry",
-        "VIGIL_REGISTRY__PORT", "5001", "VIGIL_LABELING__SERVER__PORT", "1"));
+        "VIGIL_REGISTRY__PORT", "5001", "VIGIL_LABELING__SERVER__PORT", "1",
+        "VIGIL_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1/x"));
     assertThat(c.kafka().embedded()).isFalse();
     assertThat(c.kafka().bootstrapServers()).isEqualTo("kafka:9092");
     assertThat(c.topicNames().name(VigilTopic.TELEMETRY)).isEqualTo("prod.telemetry");
