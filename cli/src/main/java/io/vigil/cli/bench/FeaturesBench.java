@@ -6,11 +6,13 @@ import io.vigil.datasets.Dataset;
 import io.vigil.datasets.DatasetOptions;
 import io.vigil.datasets.EntitySeries;
 import io.vigil.datasets.Interleaved;
+import io.vigil.cli.replay.Replayer;
 import io.vigil.embedded.EmbeddedKafka;
 import io.vigil.features.FeatureSet;
 import io.vigil.pipeline.DecodedSample;
 import io.vigil.pipeline.FeatureJob;
 import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.schemas.EntityKind;
 import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.SampleIds;
 import io.vigil.schemas.TelemetrySample;
@@ -23,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -149,15 +150,6 @@ public final class FeaturesBench implements Callable<Integer> {
         "batch.size", 262144, "compression.type", "lz4"), new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private static TelemetrySample sample(EntitySeries s, io.vigil.datasets.Row r) {
-    Map<String, Double> m = new HashMap<>();
-    for (int i = 0; i < s.metricNames().size(); i++) {
-      m.put(s.metricNames().get(i), r.values()[i]);
-    }
-    return TelemetrySample.newBuilder().setEntity(s.entity()).setEventTime(r.time()).setMetrics(m)
-        .setSequence(r.sequence()).build();
-  }
-
   private static long produceAll(EmbeddedKafka kafka, Dataset ds, String topic) {
     AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
     long n = 0;
@@ -166,7 +158,7 @@ public final class FeaturesBench implements Callable<Integer> {
       while (it.hasNext()) {
         Interleaved.EntityRow r = it.next();
         p.send(new ProducerRecord<>(topic, r.series().entity().getBytes(StandardCharsets.UTF_8),
-            serde.encode(sample(r.series(), r.row()))));
+            serde.encode(Replayer.toSample(r.series(), r.row(), EntityKind.HOST, Map.of()))));
         n++;
       }
       p.flush();
@@ -330,7 +322,7 @@ public final class FeaturesBench implements Callable<Integer> {
           Thread.onSpinWait();
         }
         Interleaved.EntityRow r = it.next();
-        TelemetrySample s = sample(r.series(), r.row());
+        TelemetrySample s = Replayer.toSample(r.series(), r.row(), EntityKind.HOST, Map.of());
         if (i >= warmup) {
           sentAt.put(SampleIds.of(s.getEntity(), s.getEventTime(), SET.version()), System.nanoTime());
         }

@@ -8,6 +8,7 @@ import io.vigil.datasets.Dataset;
 import io.vigil.datasets.DatasetOptions;
 import io.vigil.datasets.EntitySeries;
 import io.vigil.embedded.EmbeddedKafka;
+import io.vigil.schemas.EntityKind;
 import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import java.io.PrintWriter;
@@ -79,7 +80,7 @@ public final class ReplayBench implements Callable<Integer> {
       List<byte[]> ring = new ArrayList<>();
       Iterator<io.vigil.datasets.Row> rows = first.rows();
       while (rows.hasNext() && ring.size() < RING) {
-        ring.add(serde.encode(sampleOf(first, rows.next())));
+        ring.add(serde.encode(Replayer.toSample(first, rows.next(), EntityKind.HOST, Map.of("dataset", "smd"))));
       }
       byte[] payload = ring.get(0);
       long limitStart = System.nanoTime();
@@ -119,16 +120,6 @@ public final class ReplayBench implements Callable<Integer> {
       out.flush();
     }
     return 0;
-  }
-
-  private static TelemetrySample sampleOf(EntitySeries s, io.vigil.datasets.Row row) {
-    Map<String, Double> metrics = new java.util.HashMap<>();
-    for (int i = 0; i < row.values().length; i++) {
-      metrics.put(s.metricNames().get(i), row.values()[i]);
-    }
-    return TelemetrySample.newBuilder().setEntity(s.entity()).setEventTime(row.time())
-        .setMetrics(metrics).setTags(Map.of("dataset", "smd")).setSource(row.source())
-        .setSequence(row.sequence()).build();
   }
 
   private static Path defaultData() {

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -137,7 +136,8 @@ public final class Replayer {
     stopRequested = true;
   }
 
-  static TelemetrySample toSample(EntitySeries series, Row row, EntityKind kind, Map<String, String> tags) {
+  /** The TelemetrySample of one dataset row: metric names from the series, source {@code file:line}. */
+  public static TelemetrySample toSample(EntitySeries series, Row row, EntityKind kind, Map<String, String> tags) {
     List<String> names = series.metricNames();
     double[] values = row.values();
     Map<String, Double> metrics = new HashMap<>(names.size() * 2);
@@ -174,20 +174,5 @@ public final class Replayer {
         throw new ReplayException("replay interrupted", e);
       }
     }
-  }
-
-  /** Adapts a {@link LongConsumer} to progress updates. */
-  public static Progress progressTo(LongConsumer onTotal, LongConsumer onSent) {
-    return new Progress() {
-      @Override
-      public void started(long totalRecords) {
-        onTotal.accept(totalRecords);
-      }
-
-      @Override
-      public void advanced(long sentRecords) {
-        onSent.accept(sentRecords);
-      }
-    };
   }
 }
