@@ -5,7 +5,7 @@ import io.vigil.config.ConfigException;
 import io.vigil.training.TrainingConfig;
 import io.vigil.training.eval.EvalReport;
 import io.vigil.training.eval.Evaluation;
-import io.vigil.training.eval.Strategy;
+import io.vigil.selection.Strategy;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import io.vigil.datasets.EntitySeries;
 import io.vigil.datasets.RootCause;
 import io.vigil.features.FeatureSet;
 import io.vigil.model.ScoreBatch;
+import io.vigil.selection.Strategy;
 import io.vigil.training.ColdStartConfig;
 import io.vigil.training.ColdStartTrainer;
 import io.vigil.training.EpochListener;

@@ -7,6 +7,7 @@ import io.vigil.datasets.DatasetOptions;
 import io.vigil.datasets.EntitySeries;
 import io.vigil.datasets.Split;
 import io.vigil.features.FeatureSet;
+import io.vigil.selection.Strategy;
 import io.vigil.training.ColdStartConfig;
 import io.vigil.training.FeatureSets;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.selection.Strategy;
 import io.vigil.training.ColdStartConfig;
 import io.vigil.training.TestData;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package io.vigil.training.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.selection.Strategy;
 import io.vigil.training.FeatureMatrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ class IncidentLearnerTest {
     run(learner, new GuardedLabels(seq -> false), asked);
     for (int k = 0; k < asked.size(); k++) {
       long t = asked.get(k) + 1;
-      assertThat(k + 1L).isLessThanOrEqualTo(Math.min(10, 10 * t / 200 + IncidentLearner.SLACK));
+      assertThat(k + 1L).isLessThanOrEqualTo(Math.min(10, 10 * t / 200 + 5 /* slack */));
     }
     assertThat(learner.queries()).isLessThanOrEqualTo(10);
   }
