@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     description = "Vigil: streaming MLOps for AIOps — telemetry, features, models, drift, labels, retraining.",
     subcommands = {
       UpCommand.class,
+      io.vigil.cli.loop.TraceCommand.class,
       ReplayCommand.class,
       SubmitCommand.class,
       ConfigCommand.class,

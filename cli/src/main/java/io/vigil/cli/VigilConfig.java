@@ -19,13 +19,13 @@ import java.util.Set;
  * {@code vigil config defaults} prints every key with its default.
  */
 public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Registry registry,
-    Labeling labeling, Map<String, String> topics, Demo demo) {
+    Labeling labeling, Loop loop, Map<String, String> topics, Demo demo) {
 
   /** Environment variables that are not this launcher's keys (prefixes end in *: other deployables). */
   public static final Set<String> RESERVED_ENV =
       Set.of("VIGIL_HOME", "VIGIL_CONFIG", "VIGIL_JAVA_OPTS", "VIGIL_LOG_FORMAT", "VIGIL_LOG_LEVEL",
           "VIGIL_REGISTRY__*", "VIGIL_FEATURE_PIPELINE__*", "VIGIL_LABELING__*", "VIGIL_SERVING__*",
-          "VIGIL_TRAINING__*", "VIGIL_DRIFT__*", "VIGIL_TEST_*");
+          "VIGIL_TRAINING__*", "VIGIL_DRIFT__*", "VIGIL_SCORING__*", "VIGIL_TEST_*");
 
   public VigilConfig {
     requireNonNull(workDir, "workDir must be set");
@@ -37,6 +37,7 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
     requireNonNull(flink, "flink");
     requireNonNull(registry, "registry");
     requireNonNull(labeling, "labeling");
+    requireNonNull(loop, "loop");
     requireNonNull(demo, "demo");
     topics = Map.copyOf(topics == null ? Map.of() : topics);
     topicNames(topics); // validates
@@ -143,6 +144,49 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
   }
 
   /**
+   * The learning loop around the infrastructure: which of its parts {@code vigil up} runs. Each
+   * part's own settings come from its configuration (environment {@code VIGIL_SERVING__*}, {@code
+   * VIGIL_SCORING__*}, {@code VIGIL_DRIFT__*}, {@code VIGIL_TRAINING__*}); the launcher sets only
+   * where the infrastructure is.
+   *
+   * @param modelName the registered model the loop trains, serves and watches
+   * @param bootstrapModel train and register a cold-start model from the demo data's unlabelled part
+   *     when the registry has no {@code champion} yet
+   * @param serving run the gRPC inference server (following {@code champion})
+   * @param servingPort its gRPC port, 0 = any free port
+   * @param servingMetricsPort its HTTP /metrics and /health port, 0 = any free port
+   * @param scoring submit the scoring job (features -> serving -> predictions)
+   * @param drift submit the drift job
+   * @param labelRequests submit the label-request job
+   * @param retrain run the retraining watcher
+   * @param promotion {@code auto} (the watcher moves champion when the candidate is better) or {@code
+   *     review} (it proposes the candidate as challenger; a reviewer approves in the UI)
+   * @param retrainAfterLabels new labels that trigger a retrain
+   * @param annotatorPauseMillis the simulated annotator's pause between two labels
+   */
+  public record Loop(String modelName, boolean bootstrapModel, boolean serving, int servingPort,
+      int servingMetricsPort, boolean scoring, boolean drift, boolean labelRequests, boolean retrain,
+      String promotion, int retrainAfterLabels, long annotatorPauseMillis) {
+    public Loop {
+      requireNonNull(modelName, "loop.modelName must be set");
+      if (modelName.isBlank()) {
+        throw new IllegalArgumentException("loop.modelName must not be blank");
+      }
+      checkPort("loop.servingPort", servingPort);
+      checkPort("loop.servingMetricsPort", servingMetricsPort);
+      if (!"auto".equals(promotion) && !"review".equals(promotion)) {
+        throw new IllegalArgumentException("loop.promotion must be auto or review, not " + promotion);
+      }
+      if (retrainAfterLabels < 1) {
+        throw new IllegalArgumentException("loop.retrainAfterLabels must be >= 1");
+      }
+      if (annotatorPauseMillis < 0) {
+        throw new IllegalArgumentException("loop.annotatorPauseMillis must be >= 0");
+      }
+    }
+  }
+
+  /**
    * The demo replay that {@code vigil up} runs.
    *
    * @param dataDir a directory in SMD, JumpStarter or NAB layout; null = the bundled SMD excerpt
@@ -170,6 +214,7 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
         new Flink(true, null, 8081, 4, true),
         new Registry(true, null, 5000),
         new Labeling(true, 8088),
+        new Loop("anomaly-detector", true, true, 8001, 8002, true, true, true, true, "auto", 20, 500),
         Map.of(),
         new Demo(true, null, 0));
   }

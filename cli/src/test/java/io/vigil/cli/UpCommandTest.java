@@ -30,6 +30,13 @@ class UpCommandTest {
           port: 0
         labeling:
           port: 0
+        loop:
+          bootstrapModel: false
+          serving: false
+          scoring: false
+          drift: false
+          labelRequests: false
+          retrain: false
         demo:
           dataDir: %s
         """.formatted(tmp.resolve("work"), demo));

@@ -36,12 +36,22 @@ public final class Replayer {
 
   /**
    * @param speed times real time; 0 = as fast as possible
+   * @param fromSequence send only rows with a sequence at least this (per entity)
+   * @param untilSequence and below this
    */
-  public record Options(double speed) {
+  public record Options(double speed, long fromSequence, long untilSequence) {
     public Options {
       if (speed < 0 || !Double.isFinite(speed)) {
         throw new IllegalArgumentException("speed must be >= 0 (0 = full speed): " + speed);
       }
+      if (fromSequence < 0 || untilSequence < fromSequence) {
+        throw new IllegalArgumentException("need 0 <= fromSequence <= untilSequence");
+      }
+    }
+
+    /** Every row. */
+    public Options(double speed) {
+      this(speed, 0, Long.MAX_VALUE);
     }
   }
 
@@ -89,6 +99,9 @@ public final class Replayer {
     while (rows.hasNext() && failure.get() == null && !stopRequested) {
       Interleaved.EntityRow er = rows.next();
       Row row = er.row();
+      if (row.sequence() < options.fromSequence() || row.sequence() >= options.untilSequence()) {
+        continue;
+      }
       if (firstEventTime == null) {
         firstEventTime = row.time();
       }

@@ -14,6 +14,15 @@ import io.vigil.schemas.topics.TopicInstaller;
 import io.vigil.cli.SubmitCommand;
 import io.vigil.cli.flink.LocalFlink;
 import io.vigil.labeling.LabelingConfig;
+import io.vigil.registry.client.ClientSettings;
+import io.vigil.registry.client.KafkaModelEventPublisher;
+import io.vigil.registry.client.RegistryClient;
+import io.vigil.serving.ServingConfig;
+import io.vigil.serving.ServingServer;
+import io.vigil.training.EpochListener;
+import io.vigil.training.TrainingConfig;
+import io.vigil.training.TrainingRun;
+import java.time.Clock;
 import io.vigil.labeling.LabelingServer;
 import io.vigil.registry.server.RegistryServer;
 import io.vigil.registry.server.RegistryServerConfig;
@@ -52,18 +61,35 @@ public final class LocalStack implements AutoCloseable {
   private String bootstrapServers;
   private String s3Endpoint;
   private String registryUrl;
+  private RegistryClient registryClient;
+  private String servingTarget;
+  private Path demoData;
+  private String labelingUrl;
+  private String annotatorPassword;
 
-  private LocalStack(VigilConfig config) {
+  private LocalStack(VigilConfig config, Path demoData) {
     this.config = requireNonNull(config, "config");
+    this.demoData = demoData;
   }
 
-  /** Starts Kafka and S3 (embedded or checks the external ones), creates topics and buckets. */
+  /** Starts the infrastructure only (no demo data: no bootstrap model). */
   public static LocalStack start(VigilConfig config) {
-    LocalStack stack = new LocalStack(config);
+    return start(config, null);
+  }
+
+  /**
+   * Starts every part in order, each checked before the next.
+   *
+   * @param demoData the data directory whose unlabelled part trains the bootstrap model; null = none
+   */
+  public static LocalStack start(VigilConfig config, Path demoData) {
+    LocalStack stack = new LocalStack(config, demoData);
     try {
       stack.startKafka();
       stack.startS3();
       stack.startRegistry();
+      stack.bootstrapModel();
+      stack.startServing();
       stack.startFlink();
       stack.startLabeling();
       return stack;
@@ -144,6 +170,76 @@ public final class LocalStack implements AutoCloseable {
         "embedded MLflow-compatible server, metadata in " + dir + ", artifacts in s3://vigil-models/mlflow"));
   }
 
+  /** A registry client for the launcher's own work (bootstrap, counters), model events on Kafka. */
+  public RegistryClient registryClient() {
+    if (registryClient == null) {
+      KafkaModelEventPublisher events = KafkaModelEventPublisher.create(bootstrapServers,
+          config.topicNames().name(VigilTopic.MODEL_EVENTS));
+      started.push(events);
+      registryClient = new RegistryClient(ClientSettings.of(registryUrl, s3Endpoint, config.s3().accessKey(),
+          config.s3().secretKey()), events, Clock.systemUTC());
+      started.push(registryClient);
+    }
+    return registryClient;
+  }
+
+  /**
+   * Registers a cold-start model trained on the demo data's unlabelled (training) part and points
+   * {@code champion} at it, unless the registry has a champion already (a second {@code up}).
+   */
+  private void bootstrapModel() {
+    VigilConfig.Loop loop = config.loop();
+    if (!loop.bootstrapModel() || demoData == null) {
+      return;
+    }
+    RegistryClient registry = registryClient();
+    var champion = registry.byAlias(loop.modelName(), "champion");
+    if (champion.isPresent()) {
+      endpoints.add(new Endpoint("Model", loop.modelName() + " v" + champion.get().version(),
+          "champion from the registry"));
+      return;
+    }
+    TrainingConfig d = TrainingConfig.loader().load(null, System.getenv());
+    TrainingConfig tc = d.withRegistry(new TrainingConfig.Registry(registryUrl, s3Endpoint,
+        config.s3().accessKey(), config.s3().secretKey(), config.s3().region(), d.registry().experiment(),
+        loop.modelName(), "vigil-up"));
+    long t0 = System.nanoTime();
+    TrainingRun.Result r = new TrainingRun(tc, registry).run(demoData, java.util.Set.of(),
+        config.workPath().toAbsolutePath().normalize().resolve("bootstrap-model"), "champion",
+        EpochListener.none());
+    endpoints.add(new Endpoint("Model", loop.modelName() + " v" + r.version().version(), String.format(
+        java.util.Locale.ROOT, "cold-start model trained on %d unlabelled rows of %s in %.1f s, now champion",
+        r.trainRows(), demoData, (System.nanoTime() - t0) / 1e9)));
+  }
+
+  /** The gRPC inference server, following the champion alias, logging to the predictions topic. */
+  private void startServing() {
+    VigilConfig.Loop loop = config.loop();
+    if (!loop.serving()) {
+      return;
+    }
+    requireFreePort(loop.servingPort(), "loop.servingPort", "VIGIL_LOOP__SERVING_PORT");
+    requireFreePort(loop.servingMetricsPort(), "loop.servingMetricsPort", "VIGIL_LOOP__SERVING_METRICS_PORT");
+    ServingConfig d = ServingConfig.loader().load(null, System.getenv());
+    TopicNames t = config.topicNames();
+    ServingConfig sc = d
+        .withGrpc(new ServingConfig.Grpc("127.0.0.1", loop.servingPort(), d.grpc().executorThreads(),
+            d.grpc().executorQueue(), d.grpc().maxMessageBytes(), d.grpc().shutdownGraceSeconds()))
+        .withMetrics(new ServingConfig.Metrics(true, "127.0.0.1", loop.servingMetricsPort()))
+        .withModel(new ServingConfig.ModelSelection(loop.modelName(), "champion", null, d.model().shadowAlias(),
+            d.model().pollIntervalSeconds(), config.workPath().toAbsolutePath().normalize().resolve("serving")
+                .toString(), d.model().warmupBatches(), d.model().drainTimeoutSeconds()))
+        .withRegistry(new ServingConfig.Registry(registryUrl, s3Endpoint, config.s3().accessKey(),
+            config.s3().secretKey(), config.s3().region()))
+        .withKafka(new ServingConfig.Kafka(true, bootstrapServers, t.name(VigilTopic.PREDICTIONS),
+            t.name(VigilTopic.MODEL_EVENTS), d.kafka().logBufferSize()));
+    ServingServer server = ServingServer.start(sc);
+    started.push(server);
+    servingTarget = "127.0.0.1:" + server.port();
+    endpoints.add(new Endpoint("Serving", servingTarget, "OIP v2 gRPC (KServe/Triton), model " + loop.modelName()
+        + " @champion; /metrics and /health on http://127.0.0.1:" + server.metricsPort()));
+  }
+
   private void startLabeling() {
     if (!config.labeling().enabled()) {
       return;
@@ -167,6 +263,8 @@ public final class LocalStack implements AutoCloseable {
             d.registry().timeoutMillis()));
     LabelingServer ui = LabelingServer.start(lc);
     started.push(ui);
+    labelingUrl = ui.url();
+    annotatorPassword = creds.annotatorPassword();
     endpoints.add(new Endpoint("Labels", ui.url(), "labeling UI: annotator / " + creds.annotatorPassword()
         + ", admin / " + creds.adminPassword() + " (kept in " + dir.resolve("credentials.properties") + ")"));
   }
@@ -251,6 +349,21 @@ public final class LocalStack implements AutoCloseable {
   /** The model registry's tracking URL, or null when none runs. */
   public String registryUrl() {
     return registryUrl;
+  }
+
+  /** The labeling UI's base URL, or null when it doesn't run. */
+  public String labelingUrl() {
+    return labelingUrl;
+  }
+
+  /** The password of the first annotator account ({@code annotator}). */
+  public String annotatorPassword() {
+    return annotatorPassword;
+  }
+
+  /** host:port of the gRPC inference server, or null when it doesn't run. */
+  public String servingTarget() {
+    return servingTarget;
   }
 
   public List<Endpoint> endpoints() {

@@ -4,6 +4,9 @@ import io.vigil.cli.ConfigOption;
 import io.vigil.cli.KafkaClients;
 import io.vigil.cli.UserException;
 import io.vigil.cli.VigilConfig;
+import io.vigil.cli.loop.GroundTruth;
+import io.vigil.cli.loop.LoopCounters;
+import io.vigil.cli.loop.SimulatedAnnotator;
 import io.vigil.cli.replay.ConsoleProgress;
 import io.vigil.cli.replay.ReplayException;
 import io.vigil.cli.replay.Replayer;
@@ -54,19 +57,45 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--replay-again", description = "Replay the demo data even if an earlier `up` did.")
   boolean replayAgain;
 
+  @Option(names = "--simulate-annotator",
+      description = "Answer label requests from the data's label files through the labeling UI, as a person would"
+          + " (for demos and tests).")
+  boolean simulateAnnotator;
+
+  @Option(names = "--annotator-noise", paramLabel = "P", defaultValue = "0",
+      description = "The simulated annotator answers wrongly with probability P (default 0).")
+  double annotatorNoise;
+
+  @Option(names = "--with-kafka", paramLabel = "HOST:PORT",
+      description = "Use this Kafka cluster instead of the embedded broker (kafka.embedded=false).")
+  String externalKafka;
+
+  @Option(names = "--with-s3", paramLabel = "URL",
+      description = "Use this S3/MinIO endpoint instead of the embedded one (s3.embedded=false).")
+  String externalS3;
+
+  @Option(names = "--with-registry", paramLabel = "URL",
+      description = "Use this MLflow tracking server instead of the embedded registry (registry.embedded=false).")
+  String externalRegistry;
+
+  @Option(names = "--with-flink", paramLabel = "URL",
+      description = "Submit the jobs to this Flink cluster's REST API instead of a MiniCluster (flink.embedded=false).")
+  String externalFlink;
+
   @Option(names = "--exit-after-replay",
       description = "Stop once the demo replay is done instead of running until Ctrl-C (for scripts).")
   boolean exitAfterReplay;
 
   @Override
   public Integer call() throws Exception {
-    VigilConfig cfg = config.load();
+    VigilConfig cfg = withExternal(config.load());
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     Files.createDirectories(cfg.workPath());
     CountDownLatch stopped = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
-    try (LocalStack stack = LocalStack.start(cfg)) {
+    Path demo = cfg.demo().enabled() || data != null ? (data != null ? data : demoDir(cfg)) : null;
+    try (LocalStack stack = LocalStack.start(cfg, demo)) {
       double readySeconds = (System.nanoTime() - t0) / 1e9;
       printBanner(out, cfg, stack, readySeconds);
 
@@ -81,7 +110,9 @@ public final class UpCommand implements Callable<Integer> {
         }
       }, "vigil-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      try {
+      try (LoopCounters counters = new LoopCounters(stack.bootstrapServers(), cfg.topicNames()).start();
+          SimulatedAnnotator annotator = startAnnotator(cfg, stack, demo, out);
+          StatusLine status = new StatusLine(out, counters, stack, cfg.loop().modelName()).start()) {
         replayDemo(cfg, stack, out);
         if (!exitAfterReplay) {
           out.println("Vigil is running. Press Ctrl-C to stop.");
@@ -147,6 +178,36 @@ public final class UpCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "replayed %,d records of %d entities in %.1f s (%,.0f records/s)%n",
         r.records(), r.entities(), r.elapsed().toMillis() / 1000.0, r.recordsPerSecond());
     out.flush();
+  }
+
+  private SimulatedAnnotator startAnnotator(VigilConfig cfg, LocalStack stack, Path demo, PrintWriter out) {
+    if (!simulateAnnotator) {
+      return null;
+    }
+    if (stack.labelingUrl() == null || demo == null) {
+      throw new UserException("--simulate-annotator needs the labeling UI (labeling.enabled) and demo data");
+    }
+    out.println("simulated annotator: answering label requests from the label files of " + demo);
+    out.flush();
+    return new SimulatedAnnotator(java.net.URI.create(stack.labelingUrl()), "annotator", stack.annotatorPassword(),
+        GroundTruth.read(demo), annotatorNoise, java.time.Duration.ofMillis(cfg.loop().annotatorPauseMillis()), 42)
+        .start();
+  }
+
+  /** The config with the --with-* options applied: those parts external. */
+  private VigilConfig withExternal(VigilConfig c) {
+    VigilConfig.Kafka k = externalKafka == null ? c.kafka()
+        : new VigilConfig.Kafka(false, externalKafka, c.kafka().port(), c.kafka().controllerPort(),
+            c.kafka().replicationFactor());
+    VigilConfig.S3 s = externalS3 == null ? c.s3()
+        : new VigilConfig.S3(false, externalS3, c.s3().port(), c.s3().accessKey(), c.s3().secretKey(),
+            c.s3().region(), c.s3().buckets());
+    VigilConfig.Registry r = externalRegistry == null ? c.registry()
+        : new VigilConfig.Registry(false, externalRegistry, c.registry().port());
+    VigilConfig.Flink f = externalFlink == null ? c.flink()
+        : new VigilConfig.Flink(false, externalFlink, c.flink().restPort(), c.flink().slots(),
+            c.flink().featurePipeline());
+    return new VigilConfig(c.workDir(), k, s, f, r, c.labeling(), c.loop(), c.topics(), c.demo());
   }
 
   private static Path demoDir(VigilConfig cfg) {
