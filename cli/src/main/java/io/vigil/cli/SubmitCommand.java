@@ -15,13 +15,19 @@ import picocli.CommandLine.Spec;
 
 /** {@code vigil submit JOB}: a Vigil Flink job to any Flink cluster, through its REST API. */
 @Command(name = "submit", mixinStandardHelpOptions = true,
-    description = "Submit a Vigil Flink job (feature-pipeline) to a Flink cluster through its REST API.")
+    description = "Submit a Vigil Flink job (feature-pipeline, scoring, drift-monitor, label-requests) to a Flink cluster through its REST API.")
 public final class SubmitCommand implements Callable<Integer> {
 
   /** The jobs this command knows: jar location under VIGIL_HOME and entry class. */
   enum Job {
     FEATURE_PIPELINE("feature-pipeline", "feature-pipeline/target/vigil-feature-pipeline-0.1.0-SNAPSHOT-job.jar",
-        "io.vigil.pipeline.FeatureJob");
+        "io.vigil.pipeline.FeatureJob"),
+    SCORING("scoring", "feature-pipeline/target/vigil-feature-pipeline-0.1.0-SNAPSHOT-job.jar",
+        "io.vigil.pipeline.scoring.ScoringJob"),
+    DRIFT_MONITOR("drift-monitor", "drift-monitor/target/vigil-drift-monitor-0.1.0-SNAPSHOT-job.jar",
+        "io.vigil.drift.DriftJob"),
+    LABEL_REQUESTS("label-requests", "drift-monitor/target/vigil-drift-monitor-0.1.0-SNAPSHOT-job.jar",
+        "io.vigil.drift.requests.LabelRequestJob");
 
     final String cliName;
     final String jar;
@@ -39,13 +45,14 @@ public final class SubmitCommand implements Callable<Integer> {
           return j;
         }
       }
-      throw new IllegalArgumentException("unknown job '" + name + "'; known: feature-pipeline");
+      throw new IllegalArgumentException("unknown job '" + name + "'; known: " + String.join(", ",
+          java.util.Arrays.stream(values()).map(j -> j.cliName).toList()));
     }
   }
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "JOB", description = "feature-pipeline")
+  @Parameters(index = "0", paramLabel = "JOB", description = "feature-pipeline, scoring, drift-monitor or label-requests")
   String job;
 
   @Option(names = "--jobmanager", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
@@ -75,7 +82,13 @@ public final class SubmitCommand implements Callable<Integer> {
   public record JobSubmission(String jarId, String jobId) {}
 
   public static JobSubmission submitFeaturePipeline(URI jobManager, Path jobConfig) {
-    return submit(jobManager, Job.FEATURE_PIPELINE, home().resolve(Job.FEATURE_PIPELINE.jar), jobConfig, null);
+    return submit(jobManager, "feature-pipeline", jobConfig);
+  }
+
+  /** Submits the named job ({@code feature-pipeline}, {@code scoring}, ...) with the jar built in this repository. */
+  public static JobSubmission submit(URI jobManager, String jobName, Path jobConfig) {
+    Job j = Job.named(jobName);
+    return submit(jobManager, j, home().resolve(j.jar), jobConfig, null);
   }
 
   static JobSubmission submit(URI jobManager, Job j, Path jar, Path config, Integer parallelism) {

@@ -25,7 +25,7 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
   public static final Set<String> RESERVED_ENV =
       Set.of("VIGIL_HOME", "VIGIL_CONFIG", "VIGIL_JAVA_OPTS", "VIGIL_LOG_FORMAT", "VIGIL_LOG_LEVEL",
           "VIGIL_REGISTRY__*", "VIGIL_FEATURE_PIPELINE__*", "VIGIL_LABELING__*", "VIGIL_SERVING__*",
-          "VIGIL_TRAINING__*", "VIGIL_DRIFT__*", "VIGIL_SCORING__*", "VIGIL_TEST_*");
+          "VIGIL_TRAINING__*", "VIGIL_DRIFT__*", "VIGIL_LABEL_REQUESTS__*", "VIGIL_SCORING__*", "VIGIL_TEST_*");
 
   public VigilConfig {
     requireNonNull(workDir, "workDir must be set");
@@ -162,11 +162,12 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
    * @param promotion {@code auto} (the watcher moves champion when the candidate is better) or {@code
    *     review} (it proposes the candidate as challenger; a reviewer approves in the UI)
    * @param retrainAfterLabels new labels that trigger a retrain
+   * @param retrainMinGapSeconds at least this long between two retraining runs
    * @param annotatorPauseMillis the simulated annotator's pause between two labels
    */
   public record Loop(String modelName, boolean bootstrapModel, boolean serving, int servingPort,
       int servingMetricsPort, boolean scoring, boolean drift, boolean labelRequests, boolean retrain,
-      String promotion, int retrainAfterLabels, long annotatorPauseMillis) {
+      String promotion, int retrainAfterLabels, long retrainMinGapSeconds, long annotatorPauseMillis) {
     public Loop {
       requireNonNull(modelName, "loop.modelName must be set");
       if (modelName.isBlank()) {
@@ -179,6 +180,9 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
       }
       if (retrainAfterLabels < 1) {
         throw new IllegalArgumentException("loop.retrainAfterLabels must be >= 1");
+      }
+      if (retrainMinGapSeconds < 0) {
+        throw new IllegalArgumentException("loop.retrainMinGapSeconds must be >= 0");
       }
       if (annotatorPauseMillis < 0) {
         throw new IllegalArgumentException("loop.annotatorPauseMillis must be >= 0");
@@ -211,10 +215,10 @@ public record VigilConfig(String workDir, Kafka kafka, S3 s3, Flink flink, Regis
         new Kafka(true, null, 9092, 0, (short) 1),
         new S3(true, null, 9000, "vigil", "vigil-secret-key", "us-east-1",
             List.of("vigil-models", "vigil-features", "vigil-checkpoints")),
-        new Flink(true, null, 8081, 4, true),
+        new Flink(true, null, 8081, 8, true),
         new Registry(true, null, 5000),
         new Labeling(true, 8088),
-        new Loop("anomaly-detector", true, true, 8001, 8002, true, true, true, true, "auto", 20, 500),
+        new Loop("anomaly-detector", true, true, 8001, 8002, true, true, true, true, "auto", 20, 60, 500),
         Map.of(),
         new Demo(true, null, 0));
   }

@@ -19,10 +19,14 @@ import java.util.Set;
  * @param seed the seed the initial weights were drawn with (lineage)
  * @param normalization optional (null = none, as in specs written before it existed): input
  *     standardisation and per-feature error scales, applied by the {@link ScoringTranslator}
+ * @param head optional (null = none, as in specs written before it existed): the supervised head
+ *     that turns the score and a summary of the errors into a calibrated probability; a model with a
+ *     head has the extra output {@link #OUTPUT_PROBABILITY}
  */
 public record ModelSpec(int formatVersion, Architecture architecture, Inputs inputs,
     List<String> outputs, ScoreScale scale, long seed,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Normalization normalization) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Normalization normalization,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Head head) {
 
   /** The format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
@@ -30,6 +34,8 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
   public static final String OUTPUT_SCORE = "score";
   public static final String OUTPUT_UNCERTAINTY = "uncertainty";
   public static final String OUTPUT_ATTRIBUTIONS = "attributions";
+  /** Only for models with a {@link Head}: the calibrated probability that the row is an anomaly. */
+  public static final String OUTPUT_PROBABILITY = "probability";
 
   public ModelSpec {
     if (formatVersion != FORMAT_VERSION) {
@@ -40,7 +46,7 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
     requireNonNull(inputs, "inputs");
     requireNonNull(scale, "scale");
     outputs = List.copyOf(requireNonNull(outputs, "outputs"));
-    List<String> expected = defaultOutputs(architecture.kind());
+    List<String> expected = outputsOf(architecture.kind(), head != null);
     if (!outputs.equals(expected)) {
       throw new ModelFormatException("a " + architecture.kind() + " model has outputs " + expected
           + ", not " + outputs);
@@ -49,28 +55,54 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
       throw new ModelFormatException("normalization has " + normalization.size()
           + " entries per list, the model has " + inputs.featureNames().size() + " inputs");
     }
+    if (head != null) {
+      if (head.topErrors() > 0 && architecture.kind() != Kind.AUTOENCODER) {
+        throw new ModelFormatException("a head over top errors needs an AUTOENCODER (attributions)");
+      }
+      if (head.topErrors() > inputs.featureNames().size()) {
+        throw new ModelFormatException("head.topErrors " + head.topErrors() + " exceeds the "
+            + inputs.featureNames().size() + " input features");
+      }
+    }
   }
 
-  /** A spec without normalization (the original six-field form). */
+  /** A spec without a head (the seven-field form). */
+  public ModelSpec(int formatVersion, Architecture architecture, Inputs inputs,
+      List<String> outputs, ScoreScale scale, long seed, Normalization normalization) {
+    this(formatVersion, architecture, inputs, outputs, scale, seed, normalization, null);
+  }
+
+  /** A spec without normalization and head (the original six-field form). */
   public ModelSpec(int formatVersion, Architecture architecture, Inputs inputs,
       List<String> outputs, ScoreScale scale, long seed) {
-    this(formatVersion, architecture, inputs, outputs, scale, seed, null);
+    this(formatVersion, architecture, inputs, outputs, scale, seed, null, null);
   }
 
   /** This spec with another score scale (e.g. once the reference scores are known). */
   public ModelSpec withScale(ScoreScale newScale) {
-    return new ModelSpec(formatVersion, architecture, inputs, outputs, newScale, seed, normalization);
+    return new ModelSpec(formatVersion, architecture, inputs, outputs, newScale, seed, normalization, head);
   }
 
   /** This spec with a normalization. */
   public ModelSpec withNormalization(Normalization newNormalization) {
-    return new ModelSpec(formatVersion, architecture, inputs, outputs, scale, seed, newNormalization);
+    return new ModelSpec(formatVersion, architecture, inputs, outputs, scale, seed, newNormalization, head);
+  }
+
+  /** This spec with a supervised head (null removes it); the outputs follow. */
+  public ModelSpec withHead(Head newHead) {
+    return new ModelSpec(formatVersion, architecture, inputs, outputsOf(architecture.kind(), newHead != null),
+        scale, seed, normalization, newHead);
   }
 
   /** A spec of the current format with the outputs its kind produces. */
   public static ModelSpec of(Architecture architecture, Inputs inputs, ScoreScale scale, long seed) {
     return new ModelSpec(FORMAT_VERSION, architecture, inputs,
-        defaultOutputs(architecture.kind()), scale, seed, null);
+        defaultOutputs(architecture.kind()), scale, seed, null, null);
+  }
+
+  /** True when the model gives a calibrated probability ({@link #OUTPUT_PROBABILITY}). */
+  public boolean hasHead() {
+    return head != null;
   }
 
   /** The number of input features (the width of the input tensor). */
@@ -81,6 +113,16 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
   /** True when the model gives per-feature attributions. */
   public boolean hasAttributions() {
     return outputs.contains(OUTPUT_ATTRIBUTIONS);
+  }
+
+  static List<String> outputsOf(Kind kind, boolean withHead) {
+    List<String> base = defaultOutputs(kind);
+    if (!withHead) {
+      return base;
+    }
+    List<String> out = new java.util.ArrayList<>(base);
+    out.add(OUTPUT_PROBABILITY);
+    return List.copyOf(out);
   }
 
   static List<String> defaultOutputs(Kind kind) {
@@ -236,6 +278,119 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
      */
     public double uncertainty(double score) {
       return Math.exp(-Math.abs(score - threshold));
+    }
+  }
+
+  /**
+   * The supervised head (optional): a logistic model over the row's score and a compact summary of
+   * its reconstruction errors, calibrated on labelled rows it was not fitted on.
+   *
+   * <p>Its inputs for a row are {@code f = [asinh(score), s_1, ..., s_k]}, where {@code score} is the
+   * scaled score and {@code s_1 >= ... >= s_k} are the row's {@code k = topErrors} largest
+   * attributions (shares of the normalised squared error, 0 for an MLP). Then {@code logit = bias +
+   * sum_j weights[j] * (f[j] - center[j]) / scale[j]} and the probability is Platt's {@code
+   * sigmoid(calibrationA * logit + calibrationB)}. The uncertainty of a model with a head is the
+   * binary entropy of that probability, in bits.
+   *
+   * @param topErrors how many of the largest attributions are inputs (0 = the score alone)
+   * @param center per-input center (the fit rows' mean)
+   * @param scale per-input scale (the fit rows' standard deviation, floored)
+   * @param weights per-input weight of the logistic model
+   * @param bias the logistic model's intercept
+   * @param calibrationA Platt slope
+   * @param calibrationB Platt intercept
+   * @param probabilityThreshold the F1-best probability on the calibration rows (informational:
+   *     the operating decision stays {@code score >= scale.threshold})
+   */
+  public record Head(int topErrors, List<Double> center, List<Double> scale, List<Double> weights,
+      double bias, double calibrationA, double calibrationB, double probabilityThreshold) {
+    public Head {
+      if (topErrors < 0 || topErrors > 64) {
+        throw new ModelFormatException("head.topErrors must be in 0..64, not " + topErrors);
+      }
+      center = List.copyOf(requireNonNull(center, "head.center"));
+      scale = List.copyOf(requireNonNull(scale, "head.scale"));
+      weights = List.copyOf(requireNonNull(weights, "head.weights"));
+      int d = 1 + topErrors;
+      if (center.size() != d || scale.size() != d || weights.size() != d) {
+        throw new ModelFormatException("head lists need 1 + topErrors = " + d + " entries");
+      }
+      for (int i = 0; i < d; i++) {
+        if (!Double.isFinite(center.get(i)) || !Double.isFinite(weights.get(i))
+            || !(scale.get(i) > 0) || !Double.isFinite(scale.get(i))) {
+          throw new ModelFormatException("head entry " + i + " needs a finite center and weight and a"
+              + " finite positive scale");
+        }
+      }
+      if (!Double.isFinite(bias) || !Double.isFinite(calibrationA) || !Double.isFinite(calibrationB)) {
+        throw new ModelFormatException("head bias and calibration must be finite");
+      }
+      if (!(probabilityThreshold >= 0 && probabilityThreshold <= 1)) {
+        throw new ModelFormatException("head.probabilityThreshold must be in [0, 1]");
+      }
+    }
+
+    /** The number of head inputs, {@code 1 + topErrors}. */
+    public int inputCount() {
+      return 1 + topErrors;
+    }
+
+    /**
+     * Writes row {@code row}'s head inputs into {@code out} (length {@link #inputCount()}): {@code
+     * asinh(score)} then the {@code topErrors} largest of the row's {@code cols} attributions, in
+     * decreasing order. {@code attributions} may be null when {@code topErrors} is 0.
+     */
+    public void inputs(float score, float[] attributions, int row, int cols, double[] out) {
+      out[0] = asinh(score);
+      if (topErrors == 0) {
+        return;
+      }
+      java.util.Arrays.fill(out, 1, out.length, Double.NEGATIVE_INFINITY);
+      int base = row * cols;
+      for (int c = 0; c < cols; c++) {
+        double v = attributions[base + c];
+        if (v > out[topErrors]) {
+          int i = topErrors;
+          while (i > 1 && v > out[i - 1]) {
+            out[i] = out[i - 1];
+            i--;
+          }
+          out[i] = v;
+        }
+      }
+      for (int i = 1; i < out.length; i++) {
+        if (out[i] == Double.NEGATIVE_INFINITY) {
+          out[i] = 0;
+        }
+      }
+    }
+
+    /** The uncalibrated logit of head inputs {@code f}. */
+    public double logit(double[] f) {
+      double z = bias;
+      for (int j = 0; j < f.length; j++) {
+        z += weights.get(j) * (f[j] - center.get(j)) / scale.get(j);
+      }
+      return z;
+    }
+
+    /** The calibrated probability of head inputs {@code f}. */
+    public double probability(double[] f) {
+      return sigmoid(calibrationA * logit(f) + calibrationB);
+    }
+
+    /** Binary entropy of {@code p} in bits, in (0, 1]: 1 at 0.5, near 0 when the head is sure. */
+    public static double entropy(double p) {
+      double q = Math.min(1 - 1e-7, Math.max(1e-7, p));
+      return -(q * Math.log(q) + (1 - q) * Math.log(1 - q)) / Math.log(2);
+    }
+
+    public static double sigmoid(double x) {
+      return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    }
+
+    static double asinh(double x) {
+      return Math.log(x + Math.sqrt(x * x + 1));
     }
   }
 }

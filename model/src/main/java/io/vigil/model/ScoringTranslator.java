@@ -12,7 +12,8 @@ import java.nio.FloatBuffer;
 /**
  * Scores a whole {@link FeatureBatch} as one {@code (rows, cols)} NDArray — no per-row arrays and
  * no {@code Batchifier.STACK}, which costs ~25x more on small rows. The raw score and the
- * attributions are computed on the engine; scaling and uncertainty in Java.
+ * attributions are computed on the engine; scaling, uncertainty and the supervised head (when the
+ * spec has one: {@link ModelSpec.Head}) in Java.
  */
 public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatch, ScoreBatch> {
 
@@ -91,11 +92,21 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
     float[] scores = new float[rows];
     float[] uncertainty = new float[rows];
     ModelSpec.ScoreScale scale = spec.scale();
+    ModelSpec.Head head = spec.head();
+    float[] probability = head == null ? null : new float[rows];
+    double[] f = head == null ? null : new double[head.inputCount()];
     for (int i = 0; i < rows; i++) {
       double s = scale.scale(raw[i]);
       scores[i] = (float) s;
-      uncertainty[i] = (float) scale.uncertainty(s);
+      if (head == null) {
+        uncertainty[i] = (float) scale.uncertainty(s);
+      } else {
+        head.inputs(scores[i], attributions, i, cols, f);
+        double p = head.probability(f);
+        probability[i] = (float) p;
+        uncertainty[i] = (float) ModelSpec.Head.entropy(p);
+      }
     }
-    return new ScoreBatch(scores, uncertainty, attributions, cols);
+    return new ScoreBatch(scores, uncertainty, attributions, cols, probability);
   }
 }

@@ -4,7 +4,8 @@ package io.vigil.selection;
  * How many queries an entity may spend, and when. Higher-priority kinds get budget first:
  * {@link QueryKind#AUDIT} is only asked from surplus.
  */
-public sealed interface Budget permits Budget.Paced, Budget.PerHour, Budget.Unlimited {
+public sealed interface Budget extends java.io.Serializable
+    permits Budget.Paced, Budget.PerHour, Budget.Unlimited {
 
   /** True when a query of this kind may be asked now (nothing is spent). */
   boolean allows(EntityQueryState s, QueryKind kind, long timeMillis);

@@ -336,16 +336,7 @@ public final class DynamicBatcher implements AutoCloseable {
   }
 
   private ScoreBatch slice(ScoreBatch all, int from, int n) {
-    float[] s = new float[n];
-    float[] u = new float[n];
-    System.arraycopy(all.scores(), from, s, 0, n);
-    System.arraycopy(all.uncertainty(), from, u, 0, n);
-    float[] a = null;
-    if (all.attributions() != null) {
-      a = new float[n * all.cols()];
-      System.arraycopy(all.attributions(), from * all.cols(), a, 0, n * all.cols());
-    }
-    return new ScoreBatch(s, u, a, all.cols());
+    return all.slice(from, n); // scores, uncertainty, attributions and (with a head) probability
   }
 
   private void failAll(List<Pending> taken) {

@@ -35,6 +35,11 @@ public final class InferRequestDecoder {
   public static final String ENTITY = "entity";
   public static final String WINDOW_START = "window_start";
   public static final String WINDOW_END = "window_end";
+  /**
+   * Request parameter (bool, default true): false skips this server's own prediction log for the
+   * request, for callers that record predictions themselves (the streaming scoring stage).
+   */
+  public static final String LOG_PREDICTION = "log_prediction";
 
   /** The data types the protocol defines. */
   static final Set<String> DATATYPES = Set.of("BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8",
@@ -171,6 +176,21 @@ public final class InferRequestDecoder {
     }
     return new DecodedRequest(new FeatureBatch(values, n, cols), outputs, raw, sampleIds, entities,
         windowStart, windowEnd);
+  }
+
+  /**
+   * The request's {@value #LOG_PREDICTION} parameter: true when absent; a parameter of another type
+   * than bool is {@link ErrorCode#INVALID_ARGUMENT}.
+   */
+  public static boolean logPrediction(ModelInferRequest req) {
+    InferParameter p = req.getParametersMap().get(LOG_PREDICTION);
+    if (p == null) {
+      return true;
+    }
+    if (p.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.BOOL_PARAM) {
+      throw ServingException.invalid("parameter '" + LOG_PREDICTION + "' must be a bool");
+    }
+    return p.getBoolParam();
   }
 
   private static String otherTypedContents(InferTensorContents c) {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.vigil.model.ModelSpec;
 import io.vigil.model.ScoreBatch;
+import io.vigil.schemas.inference.InferParameter;
 import io.vigil.schemas.inference.InferTensorContents;
 import io.vigil.schemas.inference.ModelInferResponse;
 import io.vigil.schemas.inference.ModelInferResponse.InferOutputTensor;
@@ -20,9 +21,25 @@ final class InferResponses {
 
   private InferResponses() {}
 
-  static ModelInferResponse infer(String requestId, ModelId model, DecodedRequest req, ScoreBatch out) {
+  /** Response parameter: the model's operating threshold on the common score scale (double). */
+  static final String PARAM_THRESHOLD = "threshold";
+  /** Response parameter: the alias the answering version was resolved through (string, when known). */
+  static final String PARAM_MODEL_ALIAS = "model_alias";
+  /** Response parameter: the feature-set version the model was trained on (string). */
+  static final String PARAM_FEATURE_SET_VERSION = "feature_set_version";
+
+  static ModelInferResponse infer(String requestId, ModelId model, ModelSpec spec, DecodedRequest req,
+      ScoreBatch out) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
         .setModelName(model.name()).setModelVersion(model.version()).setId(requestId);
+    b.putParameters(PARAM_THRESHOLD, InferParameter.newBuilder().setDoubleParam(spec.scale().threshold()).build());
+    if (model.alias() != null) {
+      b.putParameters(PARAM_MODEL_ALIAS, InferParameter.newBuilder().setStringParam(model.alias()).build());
+    }
+    String fsv = spec.inputs().featureSetVersion();
+    if (fsv != null && !fsv.isEmpty()) {
+      b.putParameters(PARAM_FEATURE_SET_VERSION, InferParameter.newBuilder().setStringParam(fsv).build());
+    }
     int rows = out.rows();
     for (String name : req.outputs()) {
       float[] values;
@@ -39,6 +56,10 @@ final class InferResponses {
         case ModelSpec.OUTPUT_ATTRIBUTIONS -> {
           values = out.attributions();
           shape = List.of((long) rows, (long) out.cols());
+        }
+        case ModelSpec.OUTPUT_PROBABILITY -> { // only models with a supervised head list it
+          values = out.probability();
+          shape = List.of((long) rows);
         }
         default -> throw new IllegalStateException("output " + name + " was not validated");
       }

@@ -119,6 +119,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
     LoadedModel model;
     DecodedRequest decoded;
+    boolean logPrediction;
     CompletableFuture<ScoreBatch> scored;
     try {
       model = acquire(request.getModelName(), request.getModelVersion());
@@ -128,6 +129,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
     try {
       decoded = InferRequestDecoder.decode(request, model.spec(), maxBatchRows);
+      logPrediction = InferRequestDecoder.logPrediction(request);
       scored = model.batcher().submit(decoded.batch(), deadlineNanos, cancelled::get);
     } catch (ServingException e) {
       model.release();
@@ -153,14 +155,16 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       }
       ModelInferResponse response;
       try {
-        response = InferResponses.infer(request.getId(), model.id(), decoded, scores);
+        response = InferResponses.infer(request.getId(), model.id(), model.spec(), decoded, scores);
       } catch (RuntimeException e) {
         fail("ModelInfer", t0, out, asServing(e));
         return;
       }
       long latencyMicros = (System.nanoTime() - t0) / 1_000;
       reply("ModelInfer", t0, out, response);
-      log(model, request.getId(), decoded, scores, latencyMicros, false);
+      if (logPrediction) {
+        log(model, request.getId(), decoded, scores, latencyMicros, false);
+      }
       shadow(request.getId(), decoded);
     });
   }

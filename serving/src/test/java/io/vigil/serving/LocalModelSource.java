@@ -31,8 +31,13 @@ final class LocalModelSource implements ModelSource {
 
   /** Builds and saves a model drawn from {@code seed} as {@code version}, and points {@code alias} at it. */
   void add(String name, String version, long seed, String alias) {
+    add(name, version, TestRegistry.spec(seed), alias);
+  }
+
+  /** Builds and saves a model of {@code spec} as {@code version}, and points {@code alias} at it. */
+  void add(String name, String version, io.vigil.model.ModelSpec spec, String alias) {
     Path dir = root.resolve(name + "-" + version);
-    try (ModelArtifact m = ModelArtifacts.create(TestRegistry.spec(seed))) {
+    try (ModelArtifact m = ModelArtifacts.create(spec)) {
       ModelArtifacts.save(m, dir);
     }
     versions.put(name + "/" + version, dir);

@@ -46,6 +46,31 @@ public final class Scorer implements AutoCloseable {
     return out;
   }
 
+  /** Every answer (scores, uncertainty, attributions, probability) for every row of {@code m}, in chunks. */
+  public ScoreBatch scoreAll(FeatureMatrix m) {
+    float[] s = new float[m.rows()];
+    float[] u = new float[m.rows()];
+    float[] a = null;
+    float[] p = null;
+    for (int from = 0; from < m.rows(); from += CHUNK) {
+      int to = Math.min(m.rows(), from + CHUNK);
+      float[] v = new float[(to - from) * cols];
+      System.arraycopy(m.values(), from * cols, v, 0, v.length);
+      ScoreBatch b = score(v, to - from);
+      System.arraycopy(b.scores(), 0, s, from, to - from);
+      System.arraycopy(b.uncertainty(), 0, u, from, to - from);
+      if (b.attributions() != null) {
+        a = a == null ? new float[m.rows() * cols] : a;
+        System.arraycopy(b.attributions(), 0, a, from * cols, (to - from) * cols);
+      }
+      if (b.probability() != null) {
+        p = p == null ? new float[m.rows()] : p;
+        System.arraycopy(b.probability(), 0, p, from, to - from);
+      }
+    }
+    return new ScoreBatch(s, u, a, cols, p);
+  }
+
   @Override
   public void close() {
     predictor.close();

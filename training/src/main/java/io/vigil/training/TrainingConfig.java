@@ -3,6 +3,8 @@ package io.vigil.training;
 import static java.util.Objects.requireNonNull;
 
 import io.vigil.config.ConfigLoader;
+import io.vigil.training.head.HeadConfig;
+import io.vigil.training.watch.WatchConfig;
 import java.util.Set;
 
 /**
@@ -13,8 +15,11 @@ import java.util.Set;
  * @param model the cold-start model and its training ({@link ColdStartConfig})
  * @param registry where runs are logged and versions registered
  * @param profile the reference profile written beside the model
+ * @param head the supervised head fitted when labels exist ({@link HeadConfig})
+ * @param watch {@code vigil train --watch}: triggers, data, promotion ({@link WatchConfig})
  */
-public record TrainingConfig(ColdStartConfig model, Registry registry, Profile profile) {
+public record TrainingConfig(ColdStartConfig model, Registry registry, Profile profile, HeadConfig head,
+    WatchConfig watch) {
 
   public static final String ENV_PREFIX = "VIGIL_TRAINING__";
 
@@ -22,6 +27,13 @@ public record TrainingConfig(ColdStartConfig model, Registry registry, Profile p
     requireNonNull(model, "model must be set");
     requireNonNull(registry, "registry must be set");
     requireNonNull(profile, "profile must be set");
+    requireNonNull(head, "head must be set");
+    requireNonNull(watch, "watch must be set");
+  }
+
+  /** Without head and watch settings (their defaults). */
+  public TrainingConfig(ColdStartConfig model, Registry registry, Profile profile) {
+    this(model, registry, profile, HeadConfig.defaults(), WatchConfig.defaults());
   }
 
   /**
@@ -58,7 +70,7 @@ public record TrainingConfig(ColdStartConfig model, Registry registry, Profile p
     return new TrainingConfig(ColdStartConfig.defaults(),
         new Registry("http://127.0.0.1:5000", "http://127.0.0.1:9000", "vigil", "vigil-secret-key",
             "us-east-1", "vigil-training", "anomaly-detector", "vigil-train"),
-        new Profile(20));
+        new Profile(20), HeadConfig.defaults(), WatchConfig.defaults());
   }
 
   public static ConfigLoader<TrainingConfig> loader() {
@@ -66,10 +78,18 @@ public record TrainingConfig(ColdStartConfig model, Registry registry, Profile p
   }
 
   public TrainingConfig withModel(ColdStartConfig m) {
-    return new TrainingConfig(m, registry, profile);
+    return new TrainingConfig(m, registry, profile, head, watch);
   }
 
   public TrainingConfig withRegistry(Registry r) {
-    return new TrainingConfig(model, r, profile);
+    return new TrainingConfig(model, r, profile, head, watch);
+  }
+
+  public TrainingConfig withHead(HeadConfig h) {
+    return new TrainingConfig(model, registry, profile, h, watch);
+  }
+
+  public TrainingConfig withWatch(WatchConfig w) {
+    return new TrainingConfig(model, registry, profile, head, w);
   }
 }

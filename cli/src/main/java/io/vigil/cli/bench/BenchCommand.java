@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints a table and, as its last line, one JSON object with its figures.",
     subcommands = {ReplayBench.class, FeaturesBench.class, io.vigil.cli.labeling.LabelingBench.class,
-        io.vigil.cli.serving.ServingBench.class})
+        io.vigil.cli.serving.ServingBench.class, LoopBench.class, DriftBench.class})
 public final class BenchCommand implements Runnable {
 
   @Spec CommandSpec spec;

@@ -20,8 +20,12 @@ import java.util.Map;
  */
 public final class GroundTruth {
 
-  /** What the files say about one window. */
-  public record Answer(boolean anomaly, List<String> rootCauses) {}
+  /**
+   * What the files say about one window.
+   *
+   * @param labelled false for rows of the unlabelled part (answered as normal)
+   */
+  public record Answer(boolean anomaly, boolean labelled, List<String> rootCauses) {}
 
   private final Map<String, Map<Long, Answer>> byEntity = new HashMap<>();
 
@@ -47,7 +51,7 @@ public final class GroundTruth {
             }
           }
         }
-        answers.put(r.time().toEpochMilli(), new Answer(anomaly, causes));
+        answers.put(r.time().toEpochMilli(), new Answer(anomaly, label != null, causes));
       }
       truth.byEntity.put(s.entity(), answers);
     }

@@ -2,31 +2,34 @@ package io.vigil.cli.loop;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.registry.client.ModelVersionInfo;
 import io.vigil.registry.client.RegistryClient;
 import io.vigil.registry.client.RegistryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The model side of lineage: for each registered version of a model, the label snapshot it was
- * trained with (version tag {@value #SNAPSHOT_TAG}) and the sample ids it learned from (the
- * {@value #SAMPLES_FILE} file of its artifacts, one id per line, checked against the registered
- * checksum when downloaded).
+ * trained with and the labelled sample ids it learned from — the lineage record the retraining run
+ * uploaded to its registry run ({@value #LINEAGE_TAG} names it; {@code labelled} and {@code holdout}
+ * entries with sample id, label and label event id). A cold-start version has none.
  */
 public final class ModelLineage implements AutoCloseable {
 
-  public static final String SNAPSHOT_TAG = "vigil.label_snapshot";
-  public static final String SAMPLES_FILE = "learned-samples.txt";
+  static final String LINEAGE_TAG = "vigil.lineage_artifact";
+  static final String SNAPSHOT_TAG = "vigil.label_snapshot";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One labelled sample a version saw: in training, or only in the hold-out it was judged on. */
+  public record LearnedSample(String sampleId, String label, String labelEventId, boolean holdout) {}
 
   /** What one version learned from. */
-  public record VersionLineage(String model, String version, String labelSnapshot, List<String> sampleIds) {}
+  public record VersionLineage(String model, String version, String runId, String labelSnapshot,
+      List<LearnedSample> samples) {}
 
   private final RegistryClient registry;
   private final String modelName;
@@ -54,45 +57,46 @@ public final class ModelLineage implements AutoCloseable {
   }
 
   public VersionLineage version(String version) {
-    ModelVersionInfo info = registry.version(modelName, version);
-    return new VersionLineage(modelName, version, info.tags().getOrDefault(SNAPSHOT_TAG, "none (cold start)"),
-        sampleIds(version));
+    return lineage(registry.version(modelName, version));
   }
 
-  /** Versions whose training labels include the sample. */
+  /** Versions that learned from the sample (or held it out to be judged on). */
   public List<Lineage.VersionRef> versionsLearnedFrom(String sampleId) {
     List<Lineage.VersionRef> out = new ArrayList<>();
     for (ModelVersionInfo v : versions()) {
-      String snapshot = v.tags().get(SNAPSHOT_TAG);
-      if (snapshot != null && sampleIds(v.version()).contains(sampleId)) {
-        out.add(new Lineage.VersionRef(modelName, v.version(), snapshot));
+      VersionLineage l = lineage(v);
+      for (LearnedSample s : l.samples()) {
+        if (s.sampleId().equals(sampleId)) {
+          out.add(new Lineage.VersionRef(modelName, v.version(), l.labelSnapshot()
+              + (s.holdout() ? ", held out for the champion comparison" : ", trained on label " + s.label())));
+        }
       }
     }
     return out;
   }
 
-  private List<String> sampleIds(String version) {
-    Path tmp = null;
+  private VersionLineage lineage(ModelVersionInfo v) {
+    String artifact = v.tags().get(LINEAGE_TAG);
+    String snapshot = v.tags().getOrDefault(SNAPSHOT_TAG, "none (cold start)");
+    if (artifact == null || v.runId().isEmpty()) {
+      return new VersionLineage(modelName, v.version(), v.runId(), snapshot, List.of());
+    }
+    JsonNode doc;
     try {
-      tmp = Files.createTempDirectory("vigil-lineage-");
-      Path dir = tmp.resolve("v");
-      registry.download(modelName, version, dir);
-      Path file;
-      try (Stream<Path> files = Files.walk(dir)) {
-        file = files.filter(p -> p.getFileName().toString().equals(SAMPLES_FILE)).findFirst().orElse(null);
-      }
-      return file == null ? List.of()
-          : Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+      doc = JSON.readTree(registry.readArtifact(v.runId(), artifact));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the lineage of version " + version, e);
-    } finally {
-      if (tmp != null) {
-        try (Stream<Path> walk = Files.walk(tmp)) {
-          walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-          // a temporary directory
-        }
-      }
+      throw new UncheckedIOException("the lineage record of version " + v.version() + " is not JSON", e);
+    }
+    List<LearnedSample> samples = new ArrayList<>();
+    add(samples, doc.path("labelled"), false);
+    add(samples, doc.path("holdout"), true);
+    return new VersionLineage(modelName, v.version(), v.runId(), doc.path("labelSnapshot").asText(snapshot), samples);
+  }
+
+  private static void add(List<LearnedSample> out, JsonNode entries, boolean holdout) {
+    for (JsonNode e : entries) {
+      out.add(new LearnedSample(e.path("sampleId").asText(), e.path("label").asText(),
+          e.path("eventId").asText(), holdout));
     }
   }
 

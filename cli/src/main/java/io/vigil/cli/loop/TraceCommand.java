@@ -78,9 +78,14 @@ public final class TraceCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (ModelLineage models = new ModelLineage(registryClient(cfg), cfg.loop().modelName(), true)) {
       ModelLineage.VersionLineage v = models.version(modelVersion);
-      out.printf(Locale.ROOT, "model %s v%s%n  label snapshot %s%n  learned from %d labelled samples%n",
-          v.model(), v.version(), v.labelSnapshot(), v.sampleIds().size());
-      v.sampleIds().forEach(id -> out.println("    " + id));
+      long held = v.samples().stream().filter(ModelLineage.LearnedSample::holdout).count();
+      out.printf(Locale.ROOT, "model %s v%s (run %s)%n  label snapshot %s%n  learned from %d labelled samples,"
+          + " judged on %d held out%n", v.model(), v.version(), v.runId(), v.labelSnapshot(),
+          v.samples().size() - held, held);
+      for (ModelLineage.LearnedSample s : v.samples()) {
+        out.printf(Locale.ROOT, "    %s  %-7s  label event %s%s%n", s.sampleId(), s.label(), s.labelEventId(),
+            s.holdout() ? "  (held out)" : "");
+      }
     } catch (RuntimeException e) {
       throw new UserException("cannot read version " + modelVersion + " of " + cfg.loop().modelName()
           + " from the registry: " + e.getMessage(), e);

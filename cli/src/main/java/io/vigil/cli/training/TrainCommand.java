@@ -3,12 +3,17 @@ package io.vigil.cli.training;
 import io.vigil.cli.UserException;
 import io.vigil.config.ConfigException;
 import io.vigil.registry.client.ClientSettings;
+import io.vigil.registry.client.KafkaModelEventPublisher;
 import io.vigil.registry.client.ModelEventPublisher;
 import io.vigil.registry.client.RegistryClient;
 import io.vigil.registry.client.RegistryException;
 import io.vigil.training.ColdStartConfig;
 import io.vigil.training.TrainingConfig;
 import io.vigil.training.TrainingRun;
+import io.vigil.training.watch.RetrainWatcher;
+import io.vigil.training.watch.WatchConfig;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +41,13 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--data", required = true, paramLabel = "DIR", description = "Data directory.")
+  @Option(names = "--data", paramLabel = "DIR", description = "Data directory (required without --watch).")
   Path data;
+
+  @Option(names = "--watch", description = "Keep running: retrain from vigil.labels and vigil.features when"
+      + " watch.triggers.minNewLabels new labels arrive, on a drift alarm or on a schedule; promote or propose"
+      + " the candidate per watch.promotion.policy (auto|review). Ctrl-C stops it.")
+  boolean watch;
 
   @Option(names = "--format", paramLabel = "FORMAT",
       description = "smd, jumpstarter or nab; checked against the directory's layout (detected when omitted).")
@@ -76,6 +86,12 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     TrainingConfig config = effectiveConfig(System.getenv());
+    if (watch) {
+      return watch(config, out);
+    }
+    if (data == null) {
+      throw new UserException("--data is required (or --watch to retrain from Kafka)");
+    }
     TrainingOptions.checkData(data, format);
     ColdStartConfig m = config.model();
     RegistryClient client = null;
@@ -117,6 +133,38 @@ public final class TrainCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** {@code --watch}: the retrain watcher in this process until Ctrl-C. */
+  private int watch(TrainingConfig config, PrintWriter out) {
+    TrainingConfig.Registry r = config.registry();
+    WatchConfig w = config.watch();
+    try (KafkaModelEventPublisher events = KafkaModelEventPublisher.create(w.kafka().bootstrapServers(),
+            w.kafka().modelEventsTopic());
+        RegistryClient client = new RegistryClient(ClientSettings.of(r.trackingUri(), r.s3Endpoint(),
+            r.s3AccessKey(), r.s3SecretKey()), events, Clock.systemUTC())) {
+      RetrainWatcher watcher = new RetrainWatcher(config, client, events, d -> {
+        out.printf(Locale.ROOT, "run %d (%s): %s%s - %s%n", d.run(), d.trigger(), d.outcome(),
+            d.version() == null ? "" : " version " + d.version(), d.reason());
+        out.flush();
+      }, Clock.systemUTC()).start();
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        watcher.close(Duration.ofSeconds(60));
+        stopped.countDown();
+      }, "vigil-train-watch-shutdown"));
+      out.printf(Locale.ROOT, "watching %s, %s, %s on %s; model %s, policy %s (Ctrl-C stops)%n",
+          w.kafka().labelsTopic(), w.kafka().driftTopic(), w.kafka().featuresTopic(),
+          w.kafka().bootstrapServers(), r.modelName(), w.promotion().policy());
+      out.flush();
+      stopped.await();
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    } catch (IllegalStateException | RegistryException e) {
+      throw new UserException("retrain watcher: " + e.getMessage(), e);
+    }
   }
 
   TrainingConfig effectiveConfig(Map<String, String> env) {

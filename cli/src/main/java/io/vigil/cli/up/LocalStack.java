@@ -22,11 +22,19 @@ import io.vigil.serving.ServingServer;
 import io.vigil.training.EpochListener;
 import io.vigil.training.TrainingConfig;
 import io.vigil.training.TrainingRun;
+import io.vigil.training.watch.RetrainWatcher;
+import io.vigil.training.watch.WatchConfig;
 import java.time.Clock;
 import io.vigil.labeling.LabelingServer;
 import io.vigil.registry.server.RegistryServer;
 import io.vigil.registry.server.RegistryServerConfig;
 import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.pipeline.scoring.ScoringJobConfig;
+import io.vigil.drift.DriftJobConfig;
+import io.vigil.drift.requests.LabelRequestConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.vigil.schemas.topics.TopicNames;
 import io.vigil.schemas.topics.VigilTopic;
 import java.io.IOException;
@@ -63,6 +71,8 @@ public final class LocalStack implements AutoCloseable {
   private String registryUrl;
   private RegistryClient registryClient;
   private String servingTarget;
+  private ServingServer serving;
+  private RetrainWatcher watcher;
   private Path demoData;
   private String labelingUrl;
   private String annotatorPassword;
@@ -92,6 +102,7 @@ public final class LocalStack implements AutoCloseable {
       stack.startServing();
       stack.startFlink();
       stack.startLabeling();
+      stack.startWatcher();
       return stack;
     } catch (RuntimeException e) {
       stack.close();
@@ -235,9 +246,52 @@ public final class LocalStack implements AutoCloseable {
             t.name(VigilTopic.MODEL_EVENTS), d.kafka().logBufferSize()));
     ServingServer server = ServingServer.start(sc);
     started.push(server);
+    serving = server;
     servingTarget = "127.0.0.1:" + server.port();
     endpoints.add(new Endpoint("Serving", servingTarget, "OIP v2 gRPC (KServe/Triton), model " + loop.modelName()
         + " @champion; /metrics and /health on http://127.0.0.1:" + server.metricsPort()));
+  }
+
+  /**
+   * The retraining watcher, in this process: retrains on new labels (or a drift alarm), compares the
+   * candidate with the champion on held-out labels, and promotes or proposes it per {@code
+   * loop.promotion}.
+   */
+  private void startWatcher() {
+    VigilConfig.Loop loop = config.loop();
+    if (!loop.retrain()) {
+      return;
+    }
+    TrainingConfig d = TrainingConfig.loader().load(null, System.getenv());
+    TopicNames t = config.topicNames();
+    WatchConfig w = d.watch();
+    WatchConfig wc = new WatchConfig(
+        new WatchConfig.Kafka(bootstrapServers, t.name(VigilTopic.LABELS), t.name(VigilTopic.DRIFT),
+            t.name(VigilTopic.FEATURES), t.name(VigilTopic.MODEL_EVENTS)),
+        new WatchConfig.Triggers(loop.retrainAfterLabels(), w.triggers().onDriftAlarm(),
+            w.triggers().scheduleMinutes(), loop.retrainMinGapSeconds(), w.triggers().checkIntervalMillis()),
+        new WatchConfig.Data(w.data().maxStoredFeatures(), w.data().holdoutShare(),
+            w.data().minTrainRows(), Math.min(w.data().minLabels(), loop.retrainAfterLabels())),
+        new WatchConfig.Promotion(loop.promotion(), w.promotion().margin(), w.promotion().championAlias(),
+            w.promotion().challengerAlias(), w.promotion().actor()),
+        config.workPath().toAbsolutePath().normalize().resolve("retrain").toString());
+    TrainingConfig tc = d.withRegistry(new TrainingConfig.Registry(registryUrl, s3Endpoint,
+        config.s3().accessKey(), config.s3().secretKey(), config.s3().region(), d.registry().experiment(),
+        loop.modelName(), "retrain-watcher")).withWatch(wc);
+    RegistryClient registry = registryClient();
+    KafkaModelEventPublisher events = KafkaModelEventPublisher.create(bootstrapServers, t.name(VigilTopic.MODEL_EVENTS));
+    started.push(events);
+    watcher = new RetrainWatcher(tc, registry, events, decision -> LOG.info("retraining run {} ({}): {} — {}",
+        decision.run(), decision.trigger(), decision.outcome(), decision.reason()), Clock.systemUTC()).start();
+    started.push(watcher);
+    endpoints.add(new Endpoint("Retrain", "watcher", String.format(java.util.Locale.ROOT,
+        "retrains after %d new labels or a drift alarm (at most every %d s); promotion: %s",
+        loop.retrainAfterLabels(), loop.retrainMinGapSeconds(), loop.promotion())));
+  }
+
+  /** The retraining watcher, or null when it doesn't run. */
+  public RetrainWatcher watcher() {
+    return watcher;
   }
 
   private void startLabeling() {
@@ -293,6 +347,109 @@ public final class LocalStack implements AutoCloseable {
       endpoints.add(new Endpoint("Job", "feature-pipeline " + job.jobId(),
           "telemetry -> features, config " + jobConfig));
     }
+    if (config.loop().scoring() && servingTarget != null) {
+      Path jobConfig = writeJobConfig("scoring.yaml", ScoringJobConfig.loader().toYaml(scoringJobConfig()));
+      SubmitCommand.JobSubmission job = SubmitCommand.submit(rest, "scoring", jobConfig);
+      endpoints.add(new Endpoint("Job", "scoring " + job.jobId(),
+          "features -> serving (async gRPC) -> predictions, config " + jobConfig));
+    }
+    if (config.loop().drift() && registryUrl != null) {
+      Path jobConfig = driftJobConfig();
+      SubmitCommand.JobSubmission job = SubmitCommand.submit(rest, "drift-monitor", jobConfig);
+      endpoints.add(new Endpoint("Job", "drift-monitor " + job.jobId(),
+          "features + predictions vs each version's reference profile -> drift reports, config " + jobConfig));
+    }
+    if (config.loop().labelRequests()) {
+      Path jobConfig = labelRequestJobConfig();
+      SubmitCommand.JobSubmission job = SubmitCommand.submit(rest, "label-requests", jobConfig);
+      endpoints.add(new Endpoint("Job", "label-requests " + job.jobId(),
+          "predictions + telemetry + labels -> label requests (uncertainty, incidents, budget), config " + jobConfig));
+    }
+  }
+
+  /** The label-request job's config: its own defaults and environment, with this stack's Kafka and topics. */
+  private Path labelRequestJobConfig() {
+    TopicNames t = config.topicNames();
+    Map<String, Object> o = new java.util.LinkedHashMap<>();
+    o.put("bootstrapServers", bootstrapServers);
+    o.put("topics.telemetry", t.name(VigilTopic.TELEMETRY));
+    o.put("topics.features", t.name(VigilTopic.FEATURES));
+    o.put("topics.predictions", t.name(VigilTopic.PREDICTIONS));
+    o.put("topics.labels", t.name(VigilTopic.LABELS));
+    o.put("topics.drift", t.name(VigilTopic.DRIFT));
+    o.put("topics.labelRequests", t.name(VigilTopic.LABEL_REQUESTS));
+    o.put("checkpointDir", checkpointDir("label-requests"));
+    return writeJobConfig("label-requests.yaml",
+        overridden(LabelRequestConfig.loader().toYaml(LabelRequestConfig.loader().load(null, System.getenv())), o));
+  }
+
+  /** The drift job's config: its own defaults and environment, with this stack's Kafka, topics and registry. */
+  private Path driftJobConfig() {
+    TopicNames t = config.topicNames();
+    Map<String, Object> o = new java.util.LinkedHashMap<>();
+    o.put("bootstrapServers", bootstrapServers);
+    o.put("featuresTopic", t.name(VigilTopic.FEATURES));
+    o.put("predictionsTopic", t.name(VigilTopic.PREDICTIONS));
+    o.put("labelsTopic", t.name(VigilTopic.LABELS));
+    o.put("driftTopic", t.name(VigilTopic.DRIFT));
+    o.put("checkpointDir", checkpointDir("drift-monitor"));
+    o.put("registry.trackingUri", registryUrl);
+    o.put("registry.s3Endpoint", s3Endpoint);
+    o.put("registry.accessKey", config.s3().accessKey());
+    o.put("registry.secretKey", config.s3().secretKey());
+    return writeJobConfig("drift-monitor.yaml",
+        overridden(DriftJobConfig.loader().toYaml(DriftJobConfig.loader().load(null, System.getenv())), o));
+  }
+
+  /** {@code yaml} with the dotted keys of {@code overrides} set; the job validates the result when it loads it. */
+  private static String overridden(String yaml, Map<String, Object> overrides) {
+    try {
+      ObjectMapper m = new ObjectMapper(new YAMLFactory());
+      ObjectNode root = (ObjectNode) m.readTree(yaml);
+      for (Map.Entry<String, Object> e : overrides.entrySet()) {
+        String[] path = e.getKey().split("\\.");
+        ObjectNode node = root;
+        for (int i = 0; i < path.length - 1; i++) {
+          node = node.has(path[i]) && node.get(path[i]).isObject() ? (ObjectNode) node.get(path[i])
+              : node.putObject(path[i]);
+        }
+        node.set(path[path.length - 1], m.valueToTree(e.getValue()));
+      }
+      return m.writeValueAsString(root);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot rewrite a job configuration", e);
+    }
+  }
+
+  private ScoringJobConfig scoringJobConfig() {
+    ScoringJobConfig d = ScoringJobConfig.loader().load(null, System.getenv());
+    TopicNames t = config.topicNames();
+    return new ScoringJobConfig(d.jobName(), bootstrapServers, t.name(VigilTopic.FEATURES),
+        t.name(VigilTopic.PREDICTIONS), d.dlqTopic(), d.groupId(), d.transactionalIdPrefix(),
+        d.transactionTimeout(), d.featureSetFile(),
+        new ScoringJobConfig.Serving(servingTarget, false, null, null, config.loop().modelName(), "champion"),
+        d.async(), d.retry(), d.circuitBreaker(), d.checkpointInterval(), checkpointDir("scoring"),
+        new FeatureJobConfig.S3(s3Endpoint, config.s3().accessKey(), config.s3().secretKey(), true),
+        d.parallelism());
+  }
+
+  /** Where a job checkpoints: the checkpoint bucket when Flink can reach S3, else the work directory. */
+  private String checkpointDir(String job) {
+    boolean s3 = !config.flink().embedded() || LocalFlink.hasS3Plugin(pluginsDir());
+    return s3 ? "s3://vigil-checkpoints/" + job
+        : config.workPath().toAbsolutePath().normalize().resolve("flink/checkpoints/" + job).toUri().toString();
+  }
+
+  private Path writeJobConfig(String fileName, String yaml) {
+    Path work = config.workPath().toAbsolutePath().normalize();
+    Path file = work.resolve(fileName);
+    try {
+      Files.createDirectories(work);
+      Files.writeString(file, yaml);
+    } catch (IOException e) {
+      throw new UserException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+    return file;
   }
 
   /** Flink plugins shipped with the launcher (the S3 file system), under cli/target/flink-plugins. */
@@ -359,6 +516,11 @@ public final class LocalStack implements AutoCloseable {
   /** The password of the first annotator account ({@code annotator}). */
   public String annotatorPassword() {
     return annotatorPassword;
+  }
+
+  /** The in-process inference server, or null when it doesn't run. */
+  public ServingServer serving() {
+    return serving;
   }
 
   /** host:port of the gRPC inference server, or null when it doesn't run. */

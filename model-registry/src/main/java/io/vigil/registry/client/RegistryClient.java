@@ -161,6 +161,27 @@ public final class RegistryClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads one file a run uploaded ({@code <artifact_uri>/<relativePath>}), e.g. its lineage record.
+   *
+   * @throws RegistryException with status 404 when the run has no such artifact
+   */
+  public byte[] readArtifact(String runId, String relativePath) {
+    S3Location base = S3Location.parse(run(runId).getInfo().getArtifactUri());
+    String rel = cleanRelative(relativePath);
+    try (InputStream in = minio().getObject(GetObjectArgs.builder().bucket(base.bucket())
+        .object(base.child(rel)).build())) {
+      return in.readAllBytes();
+    } catch (io.minio.errors.ErrorResponseException e) {
+      if ("NoSuchKey".equals(e.errorResponse().code())) {
+        throw new RegistryException(404, "RESOURCE_DOES_NOT_EXIST", "run " + runId + " has no artifact " + rel, e);
+      }
+      throw new RegistryException(0, "UNAVAILABLE", "cannot read " + base.uri() + "/" + rel, e);
+    } catch (Exception e) {
+      throw new RegistryException(0, "UNAVAILABLE", "cannot read " + base.uri() + "/" + rel, e);
+    }
+  }
+
   /** Uploads every file under {@code dir} to {@code <artifact_uri>/<artifactPath>/...}. */
   public void uploadArtifacts(String runId, String artifactPath, Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {

@@ -1,0 +1,347 @@
+package io.vigil.cli.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.cli.UserException;
+import io.vigil.cli.replay.Replayer;
+import io.vigil.datasets.Dataset;
+import io.vigil.datasets.DatasetOptions;
+import io.vigil.datasets.Interleaved;
+import io.vigil.datasets.Split;
+import io.vigil.drift.DriftInput;
+import io.vigil.drift.DriftJob;
+import io.vigil.drift.DriftJobConfig;
+import io.vigil.drift.FeatureMetrics;
+import io.vigil.drift.ReferenceModel;
+import io.vigil.drift.ReferenceProfile;
+import io.vigil.drift.ReferenceSource;
+import io.vigil.drift.WindowAccumulator;
+import io.vigil.drift.WindowEvaluator;
+import io.vigil.drift.stats.DriftPolicy;
+import io.vigil.drift.stats.MonitorState;
+import io.vigil.embedded.EmbeddedKafka;
+import io.vigil.features.FeatureSet;
+import io.vigil.features.OfflineFeatures;
+import io.vigil.pipeline.FeatureJob;
+import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.schemas.DriftReport;
+import io.vigil.schemas.EntityKind;
+import io.vigil.schemas.FeatureVector;
+import io.vigil.schemas.Prediction;
+import io.vigil.schemas.TelemetrySample;
+import io.vigil.schemas.wire.AvroSerde;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The drift job against the feature job it sits behind, in the same run: the feature job turns the
+ * dataset's test rows into vectors (its samples/s is the peer), a scorer turns those vectors into
+ * predictions, then the drift job reads both topics and writes reports (its samples/s, one sample =
+ * a vector and its prediction). Both are bounded Kafka → Flink → Kafka runs with exactly-once
+ * sinks, timed from submission to the end of the job. Then a loop times one window's drift
+ * computation for the 38 SMD metrics (307 features and the score): {@code window_compute_ms}.
+ */
+@Command(name = "drift", mixinStandardHelpOptions = true,
+    description = "Samples/s of the drift job vs the feature job in front of it, and per-window drift computation time.")
+public final class DriftBench implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--quick", description = "The bundled demo excerpt (3 machines) instead of all of SMD.")
+  boolean quick;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Dataset directory (default ../shared/data/smd).")
+  Path data;
+
+  @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  private static final FeatureSet SET = FeatureSet.smdDefault();
+  private static final String MODEL = "bench-model";
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Path home = Path.of(System.getProperty("vigil.home", "."));
+    Path dir = data != null ? data : quick ? home.resolve("demo/smd") : home.resolve("../shared/data/smd").normalize();
+    if (!Files.isDirectory(dir)) {
+      throw new UserException("no data at " + dir + "; pass --data DIR");
+    }
+    Dataset train = Dataset.open(dir, DatasetOptions.defaults().withSplit(Split.TRAIN));
+    Dataset test = Dataset.open(dir, DatasetOptions.defaults().withSplit(Split.TEST));
+    Reference ref = reference(train);
+    Path tmp = Files.createTempDirectory("vigil-bench-drift");
+    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
+      try (Admin admin = kafka.admin()) {
+        admin.createTopics(List.of(new NewTopic("telemetry", 4, (short) 1), new NewTopic("features", 4, (short) 1),
+            new NewTopic("predictions", 4, (short) 1), new NewTopic("drift", 1, (short) 1),
+            new NewTopic("dlq", 1, (short) 1), new NewTopic("labels", 1, (short) 1))).all().get();
+      }
+      long n = produceTelemetry(kafka, test);
+      double featureSeconds = runFeatureJob(kafka, tmp);
+      double featureRate = n / featureSeconds;
+      long predictions = score(kafka, ref.threshold);
+      DriftJobConfig cfg = driftConfig(kafka, tmp);
+      double driftSeconds = runDriftJob(cfg, ref.profile);
+      double driftRate = predictions / driftSeconds;
+      long reports = count(kafka, "drift");
+      double windowMs = windowComputeMillis(ref.profile, quick ? 300 : 2000);
+
+      out.println("vigil bench drift" + (quick ? " --quick" : ""));
+      out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s local, parallelism %d, embedded Kafka in the same JVM,"
+              + " %s test split (%d entities, %,d samples), feature set %s (%d features over %d metrics),"
+              + " exactly-once Kafka sinks, drift windows %s of event time (%,d reports), reference profile of the"
+              + " train split (20 bins per feature), bounded runs timed from submission to the end%n",
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+          org.apache.flink.runtime.util.EnvironmentInformation.getVersion(), parallelism, dir,
+          test.entities().size(), n, SET.version(), SET.featureNames().size(), SET.metrics().size(),
+          cfg.window(), reports);
+      out.printf(Locale.ROOT, "%-72s %12s%n", "measure", "samples/s");
+      out.printf(Locale.ROOT, "%-72s %,12.0f%n", "peer: vigil feature job (telemetry -> 307 features, EOS sink)", featureRate);
+      out.printf(Locale.ROOT, "%-72s %,12.0f%n", "vigil drift job (join, bin, windows, PSI/JS/KS/W, CUSUM, CBPE, EOS sink)",
+          driftRate);
+      out.printf(Locale.ROOT, "%-72s %12s%n", "", "records/s");
+      out.printf(Locale.ROOT, "%-72s %,12.0f%n", "vigil drift job, input records (vectors + predictions)",
+          2 * driftRate);
+      out.printf(Locale.ROOT, "one window's drift computation (307 features + score, 38 metrics): %.3f ms (median)%n", windowMs);
+      out.printf(Locale.ROOT, "vs_features = %.2f (drift samples/s / feature vectors/s; goal >= 1.0)%n",
+          driftRate / featureRate);
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("bench", "drift");
+      json.put("quick", quick);
+      json.put("samples", n);
+      json.put("feature_job_samples_per_s", Math.round(featureRate));
+      json.put("drift_job_samples_per_s", Math.round(driftRate));
+      json.put("drift_job_records_per_s", Math.round(2 * driftRate));
+      json.put("vs_features", Math.round(driftRate / featureRate * 1000) / 1000.0);
+      json.put("window_compute_ms", Math.round(windowMs * 1000) / 1000.0);
+      json.put("reports", reports);
+      out.println(new ObjectMapper().writeValueAsString(json));
+      out.flush();
+    } finally {
+      deleteTree(tmp);
+    }
+    return 0;
+  }
+
+  private record Reference(ReferenceProfile profile, double threshold) {}
+
+  /** Reference profile of the train split's features, and the scorer's 99th-percentile threshold. */
+  private static Reference reference(Dataset train) {
+    List<double[]> rows = new ArrayList<>();
+    new OfflineFeatures(SET, false).compute(train, v -> {
+      double[] x = new double[v.getValues().size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = v.getValues().get(i);
+      }
+      rows.add(x);
+    });
+    List<String> names = SET.featureNames();
+    List<ReferenceProfile.Hist> hs = new ArrayList<>();
+    double[] col = new double[rows.size()];
+    for (int c = 0; c < names.size(); c++) {
+      for (int r = 0; r < rows.size(); r++) {
+        col[r] = rows.get(r)[c];
+      }
+      hs.add(ReferenceProfile.Hist.of(names.get(c), col, 20));
+    }
+    int sc = names.indexOf("summary.max_abs_z");
+    double[] scores = new double[rows.size()];
+    for (int r = 0; r < rows.size(); r++) {
+      scores[r] = rows.get(r)[sc];
+    }
+    double[] sorted = scores.clone();
+    Arrays.sort(sorted);
+    ReferenceProfile p = new ReferenceProfile(1, SET.version(), "bench-train", rows.size(), hs,
+        ReferenceProfile.Hist.of("score", scores, 20));
+    return new Reference(p, sorted[(int) (0.99 * (sorted.length - 1))]);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
+    return new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 5,
+        "batch.size", 262144, "compression.type", "lz4"), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static long produceTelemetry(EmbeddedKafka kafka, Dataset ds) {
+    AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
+    long n = 0;
+    try (KafkaProducer<byte[], byte[]> p = producer(kafka)) {
+      Interleaved it = new Interleaved(ds.entities());
+      while (it.hasNext()) {
+        Interleaved.EntityRow r = it.next();
+        p.send(new ProducerRecord<>("telemetry", r.series().entity().getBytes(StandardCharsets.UTF_8),
+            serde.encode(Replayer.toSample(r.series(), r.row(), EntityKind.HOST, Map.of()))));
+        n++;
+      }
+      p.flush();
+    }
+    return n;
+  }
+
+  private double runFeatureJob(EmbeddedKafka kafka, Path tmp) throws Exception {
+    FeatureJobConfig d = FeatureJobConfig.defaults();
+    FeatureJobConfig cfg = new FeatureJobConfig("features", kafka.bootstrapServers(), "telemetry", "features", "dlq",
+        "features-group", "features-tx", Duration.ofMinutes(5), null, d.outOfOrderness(), Duration.ofSeconds(1),
+        Duration.ofSeconds(2), tmp.resolve("features").toUri().toString(), "", d.s3(), 1e15, false, parallelism);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(parallelism);
+    FeatureJob.configure(env, cfg);
+    FeatureJob.build(env, cfg, SET, FeatureJob.kafkaSource(cfg, SET, true), FeatureJob.featureSink(cfg),
+        FeatureJob.dlqSink(cfg), null);
+    long t0 = System.nanoTime();
+    env.execute("bench-features");
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Reads the feature job's vectors and writes one prediction per vector (the scorer: summary.max_abs_z). */
+  private static long score(EmbeddedKafka kafka, double threshold) {
+    AvroSerde<FeatureVector> fs = AvroSerde.of(FeatureVector.class);
+    AvroSerde<Prediction> ps = AvroSerde.of(Prediction.class);
+    int sc = SET.featureNames().indexOf("summary.max_abs_z");
+    long n = 0;
+    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka, "features");
+        KafkaProducer<byte[], byte[]> p = producer(kafka)) {
+      int empty = 0;
+      while (empty < 10) { // the feature job has finished and committed: read until the topic is drained
+        var batch = c.poll(Duration.ofMillis(200));
+        empty = batch.isEmpty() ? empty + 1 : 0;
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+          FeatureVector v = fs.decode(r.value());
+          double s = v.getValues().get(sc);
+          double prob = 1 / (1 + Math.exp(-4 * (s - threshold)));
+          Prediction pr = Prediction.newBuilder().setSampleId(v.getSampleId()).setEntity(v.getEntity())
+              .setWindowStart(v.getWindowStart()).setWindowEnd(v.getWindowEnd()).setModelName(MODEL)
+              .setModelVersion("1").setScore(s).setProbability(prob).setUncertainty(1 - Math.abs(2 * prob - 1))
+              .setThreshold(threshold).setAnomaly(s > threshold).setAttributions(Map.of())
+              .setPredictedAt(v.getWindowEnd()).setFeatureSetVersion(v.getFeatureSetVersion()).build();
+          p.send(new ProducerRecord<>("predictions", r.key(), ps.encode(pr)));
+          n++;
+        }
+      }
+      p.flush();
+    }
+    return n;
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(EmbeddedKafka kafka, String topic) {
+    KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        "isolation.level", "read_committed", "max.poll.records", 5000), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    List<TopicPartition> tps = new ArrayList<>();
+    c.partitionsFor(topic).forEach(p -> tps.add(new TopicPartition(topic, p.partition())));
+    c.assign(tps);
+    c.seekToBeginning(tps);
+    return c;
+  }
+
+  private static long count(EmbeddedKafka kafka, String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka, topic)) {
+      long n = 0;
+      int empty = 0;
+      while (empty < 10) {
+        var batch = c.poll(Duration.ofMillis(200));
+        empty = batch.isEmpty() ? empty + 1 : 0;
+        n += batch.count();
+      }
+      return n;
+    }
+  }
+
+  private DriftJobConfig driftConfig(EmbeddedKafka kafka, Path tmp) {
+    DriftJobConfig d = DriftJobConfig.defaults();
+    return new DriftJobConfig("drift", kafka.bootstrapServers(), "features", "predictions", "labels", "drift", "dlq",
+        "drift-group", "drift-tx", Duration.ofMinutes(5), null, d.window(), d.outOfOrderness(), Duration.ofSeconds(1),
+        d.joinTtl(), d.labelTtl(), Duration.ofSeconds(2), tmp.resolve("drift").toUri().toString(), d.registry(),
+        d.drift(), parallelism);
+  }
+
+  /** The profile straight from memory: this bench measures the job, not the registry (fetched once per version). */
+  private record InMemoryReference(ReferenceProfile profile) implements ReferenceSource {
+    @Override
+    public ReferenceProfile load(String modelName, String version) {
+      return profile;
+    }
+  }
+
+  private static double runDriftJob(DriftJobConfig cfg, ReferenceProfile profile) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    DriftJob.configure(env, cfg);
+    DriftJob.build(env, cfg, SET, new InMemoryReference(profile),
+        DriftJob.kafkaSource(cfg, cfg.featuresTopic(), DriftInput.Kind.FEATURES, true),
+        DriftJob.kafkaSource(cfg, cfg.predictionsTopic(), DriftInput.Kind.PREDICTION, true), null,
+        DriftJob.driftSink(cfg), DriftJob.dlqSink(cfg));
+    long t0 = System.nanoTime();
+    env.execute("bench-drift");
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Median time of one window's assessment (60 samples binned in) over {@code rounds} rounds. */
+  private static double windowComputeMillis(ReferenceProfile profile, int rounds) {
+    ReferenceModel ref = ReferenceModel.of(MODEL, "1", profile, SET.featureNames(), new FeatureMetrics(SET.metrics()));
+    WindowEvaluator eval = new WindowEvaluator(DriftPolicy.defaults());
+    Random rnd = new Random(1);
+    int f = ref.featureCount();
+    WindowAccumulator acc = new WindowAccumulator();
+    for (int s = 0; s < 60; s++) {
+      double[] x = new double[f];
+      for (int i = 0; i < f; i++) {
+        ReferenceProfile.Hist h = profile.features().get(i);
+        x[i] = h.mean() + h.std() * rnd.nextGaussian();
+      }
+      int[] cells = new int[f + 1];
+      byte[] side = new byte[f + 1];
+      double[] values = new double[f + 1];
+      ref.bin(x, rnd.nextDouble(), cells, side, values);
+      acc.add(cells, side, values, ref.totalCells(), rnd.nextDouble(), rnd.nextBoolean());
+    }
+    MonitorState state = new MonitorState();
+    double[] ms = new double[rounds];
+    long sink = 0;
+    for (int r = 0; r < rounds + 200; r++) {
+      long t0 = System.nanoTime();
+      WindowEvaluator.Assessment a = eval.assess(ref, acc, state);
+      long t = System.nanoTime() - t0;
+      sink += a.features().size();
+      if (r >= 200) {
+        ms[r - 200] = t / 1e6;
+      }
+    }
+    if (sink == 0) {
+      throw new IllegalStateException("nothing assessed");
+    }
+    Arrays.sort(ms);
+    return ms[ms.length / 2];
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException ignored) {
+      // temporary files only
+    }
+  }
+}

@@ -1,0 +1,293 @@
+package io.vigil.drift;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vigil.features.FeatureSet;
+import io.vigil.schemas.DeadLetter;
+import io.vigil.schemas.DriftReport;
+import io.vigil.schemas.wire.AvroSerde;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The drift job: {@code vigil.features} + {@code vigil.predictions} → decode (unreadable to the
+ * DLQ) → joined by sample id ({@link SampleJoin}) → binned against each model version's cached
+ * reference ({@link ReferenceBinner}) → keyed by model version, event-time tumbling windows with the
+ * incremental {@link DriftAggregate} → {@link DriftWindowFunction} (statistics, detector, alarm,
+ * CBPE) → {@code vigil.drift} (exactly-once). {@code vigil.labels} meet the predictions
+ * ({@link LabelJoin}) and check the estimates ({@link LabelCheck}). Sources and sinks are
+ * parameters of {@link #build}; {@link #main} wires the Kafka ones from the configuration.
+ */
+public final class DriftJob {
+
+  static final String UID_FEATURES = "drift-features-source";
+  static final String UID_PREDICTIONS = "drift-predictions-source";
+  static final String UID_LABELS = "drift-labels-source";
+  static final String UID_ROUTE = "drift-route";
+  static final String UID_JOIN = "drift-sample-join";
+  static final String UID_BIN = "drift-bin";
+  static final String UID_WINDOW = "drift-window";
+  static final String UID_SINK = "drift-sink";
+  static final String UID_DLQ = "drift-dlq-sink";
+  static final String UID_LABEL_JOIN = "drift-label-join";
+  static final String UID_LABEL_CHECK = "drift-label-check";
+
+  static final OutputTag<DriftInput> REFUSED = new OutputTag<>("refused", TypeInformation.of(DriftInput.class));
+  static final OutputTag<BinnedSample> LATE = new OutputTag<>("late", TypeInformation.of(BinnedSample.class));
+
+  private DriftJob() {}
+
+  /** Wires the job into {@code env}. {@code labels} may be null (no label check). */
+  public static void build(StreamExecutionEnvironment env, DriftJobConfig cfg, FeatureSet set,
+      ReferenceSource references, Source<DriftInput, ?, ?> features, Source<DriftInput, ?, ?> predictions,
+      Source<DriftInput, ?, ?> labels, Sink<DriftReport> drift, Sink<DeadLetter> dlq) {
+    requireNonNull(set, "set");
+    WatermarkStrategy<DriftInput> watermarks = WatermarkStrategy
+        .<DriftInput>forBoundedOutOfOrderness(cfg.outOfOrderness())
+        .withTimestampAssigner((d, kafkaTs) -> d.time)
+        .withIdleness(cfg.idleness());
+    DataStream<DriftInput> f = env.fromSource(features, watermarks, "features").uid(UID_FEATURES)
+        .name("features (Kafka)");
+    DataStream<DriftInput> p = env.fromSource(predictions, watermarks, "predictions").uid(UID_PREDICTIONS)
+        .name("predictions (Kafka)");
+    SingleOutputStreamOperator<DriftInput> valid = f.union(p).process(new Router())
+        .uid(UID_ROUTE).name("route refused records");
+
+    long retry = cfg.registry().retryAfter().toMillis();
+    SingleOutputStreamOperator<BinnedSample> binned = valid
+        .keyBy(d -> d.sampleId)
+        .process(new SampleJoin(cfg.joinTtl())).uid(UID_JOIN).name("join features and predictions")
+        .process(new ReferenceBinner(references, set, retry)).uid(UID_BIN).name("bin against reference");
+
+    SingleOutputStreamOperator<DriftReport> reports = binned
+        .keyBy(BinnedSample::modelKey)
+        .window(TumblingEventTimeWindows.of(cfg.window()))
+        .sideOutputLateData(LATE)
+        .aggregate(new DriftAggregate(), new DriftWindowFunction(references, set, cfg.drift(), retry),
+            TypeInformation.of(WindowAccumulator.class), TypeInformation.of(WindowAccumulator.class),
+            TypeInformation.of(DriftReport.class))
+        .uid(UID_WINDOW).name("drift per model version and window");
+    reports.sinkTo(drift).uid(UID_SINK).name("drift reports (Kafka, exactly-once)");
+
+    DataStream<DriftInput> late = reports.getSideOutput(LATE).map(DriftJob::late)
+        .returns(TypeInformation.of(DriftInput.class)).name("late samples");
+    DataStream<DriftInput> refused = valid.getSideOutput(REFUSED)
+        .union(binned.getSideOutput(ReferenceBinner.UNBINNABLE), late);
+
+    if (labels != null) {
+      SingleOutputStreamOperator<DriftInput> l = env.fromSource(labels, WatermarkStrategy.noWatermarks(), "labels")
+          .uid(UID_LABELS).name("labels (Kafka)")
+          .process(new Router()).uid(UID_ROUTE + "-labels").name("route refused labels");
+      refused = refused.union(l.getSideOutput(REFUSED));
+      DataStream<LabelOutcome> outcomes = valid.filter(d -> d.kind == DriftInput.Kind.PREDICTION)
+          .keyBy(d -> d.sampleId)
+          .connect(l.keyBy(d -> d.sampleId))
+          .process(new LabelJoin(cfg.labelTtl())).uid(UID_LABEL_JOIN).name("meet predictions and labels");
+      outcomes.union(reports.map(DriftJob::estimate).returns(TypeInformation.of(LabelOutcome.class)))
+          .keyBy(LabelOutcome::modelKey)
+          .process(new LabelCheck(cfg.window(), cfg.labelTtl())).uid(UID_LABEL_CHECK)
+          .name("check estimated F1 against labels")
+          .sinkTo(new DiscardingSink<>()).name("label check (metrics and log)");
+    }
+    refused.map(DriftJob::deadLetter).returns(TypeInformation.of(DeadLetter.class)).name("dead letters")
+        .sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+  }
+
+  /** Sends refused records to the side output, the rest on. */
+  static final class Router extends ProcessFunction<DriftInput, DriftInput> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void processElement(DriftInput d, Context ctx, Collector<DriftInput> out) {
+      if (d.kind == DriftInput.Kind.REFUSED) {
+        ctx.output(REFUSED, d);
+      } else {
+        out.collect(d);
+      }
+    }
+  }
+
+  static LabelOutcome estimate(DriftReport r) {
+    LabelOutcome o = new LabelOutcome();
+    o.modelName = r.getModelName();
+    o.modelVersion = r.getModelVersion();
+    o.time = r.getWindowStart().toEpochMilli();
+    o.estimate = true;
+    o.estimatedF1 = r.getEstimatedF1() == null ? Double.NaN : r.getEstimatedF1();
+    return o;
+  }
+
+  static DriftInput late(BinnedSample s) {
+    return DriftInput.refused("joined-sample", -1, -1, null, null, "LATE_RECORD",
+        "a sample of model " + s.modelName + " version " + s.modelVersion + " at "
+            + Instant.ofEpochMilli(s.time) + " arrived after its window had closed");
+  }
+
+  static DeadLetter deadLetter(DriftInput d) {
+    return DeadLetter.newBuilder()
+        .setSourceTopic(d.topic == null ? "" : d.topic)
+        .setPartition(d.partition)
+        .setOffset(d.offset)
+        .setKey(d.rawKey == null ? null : ByteBuffer.wrap(d.rawKey))
+        .setValue(d.rawValue == null ? null : ByteBuffer.wrap(d.rawValue))
+        .setStage("drift-monitor")
+        .setErrorCode(d.errorCode == null ? "UNKNOWN" : d.errorCode)
+        .setReason(d.reason == null ? "" : d.reason)
+        .setFailedAt(Instant.now())
+        .build();
+  }
+
+  // ---- Kafka wiring ----
+
+  public static KafkaSource<DriftInput> kafkaSource(DriftJobConfig cfg, String topic, DriftInput.Kind kind,
+      boolean bounded) {
+    var b = KafkaSource.<DriftInput>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setTopics(topic)
+        .setGroupId(cfg.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new DriftDecoder(kind))
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("partition.discovery.interval.ms", "30000");
+    if (bounded) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b.build();
+  }
+
+  public static KafkaSink<DriftReport> driftSink(DriftJobConfig cfg) {
+    return KafkaSink.<DriftReport>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setRecordSerializer(new ReportSerializer(cfg.driftTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-drift")
+        .setKafkaProducerConfig(producerProps(cfg))
+        .build();
+  }
+
+  public static KafkaSink<DeadLetter> dlqSink(DriftJobConfig cfg) {
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setRecordSerializer(new DeadLetterSerializer(cfg.dlqTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-dlq")
+        .setKafkaProducerConfig(producerProps(cfg))
+        .build();
+  }
+
+  private static Properties producerProps(DriftJobConfig cfg) {
+    Properties p = new Properties();
+    p.setProperty("transaction.timeout.ms", Long.toString(cfg.transactionTimeout().toMillis()));
+    p.setProperty("compression.type", "lz4");
+    p.setProperty("linger.ms", "20");
+    return p;
+  }
+
+  /** Checkpointing settings of the job. */
+  public static Configuration flinkConfiguration(DriftJobConfig cfg) {
+    Configuration c = new Configuration();
+    c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
+    return c;
+  }
+
+  public static void configure(StreamExecutionEnvironment env, DriftJobConfig cfg) {
+    env.configure(flinkConfiguration(cfg));
+    env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    env.getConfig().setAutoWatermarkInterval(50);
+    if (cfg.parallelism() > 0) {
+      env.setParallelism(cfg.parallelism());
+    }
+  }
+
+  /** Entry point for {@code flink run} and the REST API: {@code [--config FILE]}. */
+  public static void main(String[] args) throws Exception {
+    Path file = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        file = Path.of(args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--config FILE]");
+      }
+    }
+    DriftJobConfig cfg = DriftJobConfig.loader().load(file, System.getenv());
+    FeatureSet set = cfg.featureSetFile() == null ? FeatureSet.smdDefault() : FeatureSet.load(Path.of(cfg.featureSetFile()));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
+    configure(env, cfg);
+    build(env, cfg, set, new RegistryReferenceSource(cfg.registry()),
+        kafkaSource(cfg, cfg.featuresTopic(), DriftInput.Kind.FEATURES, false),
+        kafkaSource(cfg, cfg.predictionsTopic(), DriftInput.Kind.PREDICTION, false),
+        kafkaSource(cfg, cfg.labelsTopic(), DriftInput.Kind.LABEL, false),
+        driftSink(cfg), dlqSink(cfg));
+    env.execute(cfg.jobName());
+  }
+
+  /** Key = model name, value = single-object-encoded DriftReport. */
+  static final class ReportSerializer implements KafkaRecordSerializationSchema<DriftReport> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private transient AvroSerde<DriftReport> serde;
+
+    ReportSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(DriftReport r, KafkaSinkContext ctx, Long ts) {
+      if (serde == null) {
+        serde = AvroSerde.of(DriftReport.class);
+      }
+      return new ProducerRecord<>(topic, r.getModelName().getBytes(StandardCharsets.UTF_8), serde.encode(r));
+    }
+  }
+
+  /** Key = the original key, value = single-object-encoded DeadLetter. */
+  static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private transient AvroSerde<DeadLetter> serde;
+
+    DeadLetterSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext ctx, Long ts) {
+      if (serde == null) {
+        serde = AvroSerde.of(DeadLetter.class);
+      }
+      byte[] key = null;
+      if (d.getKey() != null) {
+        ByteBuffer b = d.getKey().duplicate();
+        key = new byte[b.remaining()];
+        b.get(key);
+      }
+      return new ProducerRecord<>(topic, key, serde.encode(d));
+    }
+  }
+}

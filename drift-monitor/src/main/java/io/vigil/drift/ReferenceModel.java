@@ -1,0 +1,158 @@
+package io.vigil.drift;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vigil.drift.stats.BinEdges;
+import io.vigil.drift.stats.Histogram;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model version's reference profile prepared for one layout of feature vectors: the bin edges
+ * and reference histograms of every profiled feature (built once and cached, never re-scanned), the
+ * column of each in the vectors, its metric, and the flat layout of a window's counts (features in
+ * profile order, then the score). Immutable; built once per model version per subtask.
+ */
+public final class ReferenceModel {
+
+  private final String modelName;
+  private final String modelVersion;
+  private final List<String> features;
+  private final List<String> metrics;
+  private final int[] columns;
+  private final BinEdges[] edges;
+  private final Histogram[] reference;
+  private final double[] scale;
+  private final int[] offsets;
+  private final int totalCells;
+
+  private ReferenceModel(String modelName, String modelVersion, ReferenceProfile profile,
+      List<String> vectorNames, FeatureMetrics metricsOf) {
+    this.modelName = requireNonNull(modelName, "modelName");
+    this.modelVersion = requireNonNull(modelVersion, "modelVersion");
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < vectorNames.size(); i++) {
+      index.putIfAbsent(vectorNames.get(i), i);
+    }
+    int f = profile.features().size();
+    this.features = new ArrayList<>(f);
+    this.metrics = new ArrayList<>(f);
+    this.columns = new int[f];
+    this.edges = new BinEdges[f + 1];
+    this.reference = new Histogram[f + 1];
+    this.scale = new double[f + 1];
+    this.offsets = new int[f + 2];
+    List<String> missing = new ArrayList<>();
+    int off = 0;
+    for (int i = 0; i <= f; i++) {
+      ReferenceProfile.Hist h = i < f ? profile.features().get(i) : profile.score();
+      if (i < f) {
+        Integer col = index.get(h.name());
+        if (col == null) {
+          missing.add(h.name());
+        } else {
+          columns[i] = col;
+        }
+        features.add(h.name());
+        metrics.add(metricsOf.metricOf(h.name()));
+      }
+      edges[i] = h.binEdges();
+      reference[i] = h.histogram();
+      scale[i] = h.scale();
+      offsets[i] = off;
+      off += edges[i].cells();
+    }
+    offsets[f + 1] = off;
+    this.totalCells = off;
+    if (!missing.isEmpty()) {
+      throw new ReferenceMismatchException("model " + modelName + " version " + modelVersion
+          + ": the reference profile has " + missing.size() + " features the vectors lack, e.g. "
+          + missing.subList(0, Math.min(5, missing.size())));
+    }
+  }
+
+  /** Thrown when vectors and the reference profile do not fit together. */
+  public static final class ReferenceMismatchException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    public ReferenceMismatchException(String message) {
+      super(message);
+    }
+  }
+
+  public static ReferenceModel of(String modelName, String modelVersion, ReferenceProfile profile,
+      List<String> vectorNames, FeatureMetrics metricsOf) {
+    return new ReferenceModel(modelName, modelVersion, profile, vectorNames, metricsOf);
+  }
+
+  public String modelName() {
+    return modelName;
+  }
+
+  public String modelVersion() {
+    return modelVersion;
+  }
+
+  /** Number of profiled features (the score is index {@code featureCount()}). */
+  public int featureCount() {
+    return features.size();
+  }
+
+  public List<String> features() {
+    return features;
+  }
+
+  public String metricOfFeature(String feature) {
+    int i = features.indexOf(feature);
+    return i < 0 ? feature : metrics.get(i);
+  }
+
+  public List<String> metrics() {
+    return metrics;
+  }
+
+  public int totalCells() {
+    return totalCells;
+  }
+
+  public int offset(int feature) {
+    return offsets[feature];
+  }
+
+  public BinEdges edges(int feature) {
+    return edges[feature];
+  }
+
+  public Histogram reference(int feature) {
+    return reference[feature];
+  }
+
+  public double scale(int feature) {
+    return scale[feature];
+  }
+
+  /**
+   * Bins one sample: the flat cell index of each profiled feature's value, then of the score
+   * ({@code cells.length == featureCount() + 1}), which side of the edges it fell outside (-1
+   * under, 1 over, 0 inside), and the values in the same order.
+   */
+  public void bin(double[] vector, double score, int[] cells, byte[] side, double[] values) {
+    int f = features.size();
+    for (int i = 0; i <= f; i++) {
+      double v = i < f ? vector[columns[i]] : score;
+      int c = edges[i].cellOf(v);
+      values[i] = v;
+      cells[i] = offsets[i] + c;
+      side[i] = (byte) (c == 0 ? -1 : c == edges[i].cells() - 1 ? 1 : 0);
+    }
+  }
+
+  /** The live histogram of feature {@code i} (or the score, {@code i == featureCount()}) in {@code w}. */
+  public Histogram live(WindowAccumulator w, int i) {
+    long[] cells = new long[edges[i].cells()];
+    System.arraycopy(w.counts, offsets[i], cells, 0, cells.length);
+    return Histogram.of(edges[i], cells, w.below[i], w.above[i]);
+  }
+}

@@ -1,0 +1,94 @@
+package io.vigil.drift;
+
+import io.vigil.drift.stats.PerformanceEstimate;
+
+/**
+ * A window's incremental, mergeable aggregate for one model version: the live histogram of every
+ * profiled feature and of the score over the reference's edges (flat counts, see {@link
+ * ReferenceModel}), the sums of out-of-range values per feature, and the expected confusion counts
+ * for CBPE. A Flink POJO; {@link #merge} adds two partial windows (e.g. from parallel subtasks).
+ */
+public final class WindowAccumulator {
+  public long samples;
+  public long flagged;
+  public long[] counts;
+  public double[] below;
+  public double[] above;
+  public PerformanceEstimate.Expected expected = new PerformanceEstimate.Expected();
+
+  public WindowAccumulator() {}
+
+  /**
+   * Adds one binned sample (see {@link ReferenceModel#bin}): its flat cells, and the values of the
+   * features that fell under ({@code side < 0}) or over ({@code side > 0}) their edges.
+   */
+  public void add(int[] cells, byte[] side, double[] values, int totalCells, double probability,
+      boolean anomaly) {
+    ensure(totalCells, cells.length);
+    samples++;
+    flagged += anomaly ? 1 : 0;
+    for (int i = 0; i < cells.length; i++) {
+      counts[cells[i]]++;
+      if (side[i] < 0) {
+        below[i] += values[i];
+      } else if (side[i] > 0) {
+        above[i] += values[i];
+      }
+    }
+    expected.add(probability, anomaly);
+  }
+
+  /**
+   * Adds one binned sample with its out-of-range values given sparsely (see {@link
+   * BinnedSample#outside}).
+   */
+  public void addSparse(int[] cells, int[] outside, double[] outsideValues, int totalCells, double probability,
+      boolean anomaly) {
+    ensure(totalCells, cells.length);
+    samples++;
+    flagged += anomaly ? 1 : 0;
+    for (int c : cells) {
+      counts[c]++;
+    }
+    for (int k = 0; k < outside.length; k++) {
+      int i = outside[k];
+      if (i < 0) {
+        below[-i - 1] += outsideValues[k];
+      } else {
+        above[i] += outsideValues[k];
+      }
+    }
+    expected.add(probability, anomaly);
+  }
+
+  public void merge(WindowAccumulator o) {
+    if (o.counts == null) {
+      samples += o.samples;
+      flagged += o.flagged;
+      expected.merge(o.expected);
+      return;
+    }
+    ensure(o.counts.length, o.below.length);
+    if (o.counts.length != counts.length || o.below.length != below.length) {
+      throw new IllegalArgumentException("cannot merge windows over different reference layouts");
+    }
+    samples += o.samples;
+    flagged += o.flagged;
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] += o.counts[i];
+    }
+    for (int i = 0; i < below.length; i++) {
+      below[i] += o.below[i];
+      above[i] += o.above[i];
+    }
+    expected.merge(o.expected);
+  }
+
+  private void ensure(int totalCells, int features) {
+    if (counts == null) {
+      counts = new long[totalCells];
+      below = new double[features];
+      above = new double[features];
+    }
+  }
+}

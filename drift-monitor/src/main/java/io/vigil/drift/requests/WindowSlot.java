@@ -1,0 +1,20 @@
+package io.vigil.drift.requests;
+
+/**
+ * What the label-request operator holds about one entity's time step (keyed by its event time):
+ * the raw telemetry sample (context for later requests), and until the window is decided its
+ * feature vector and prediction, all as the bytes read from Kafka. A Flink POJO.
+ */
+public class WindowSlot {
+  public byte[] telemetry;
+  public byte[] features;
+  public byte[] prediction;
+  /** Uncertainty of {@link #prediction}, to keep the most uncertain of several models' answers. */
+  public double predictionUncertainty;
+  /** Whether the request decision for this window has been made. */
+  public boolean decided;
+  /** Whether the watermark passed this window (its decision time) without a prediction. */
+  public boolean missed;
+
+  public WindowSlot() {}
+}

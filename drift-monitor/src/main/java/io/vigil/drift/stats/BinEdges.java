@@ -1,0 +1,91 @@
+package io.vigil.drift.stats;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * Fixed, increasing bin edges of one reference histogram. A value {@code v} falls in cell 0
+ * (underflow) when {@code v < edges[0]}, in cell {@code B + 1} (overflow) when {@code v >
+ * edges[B]}, otherwise in cell {@code i + 1} where {@code edges[i] <= v < edges[i + 1]} (the last
+ * bin includes its upper edge), as the training side's {@code ReferenceProfile} bins them. So a
+ * histogram over these edges has {@code B + 2} cells.
+ */
+public final class BinEdges implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final double[] edges;
+
+  public BinEdges(double[] edges) {
+    if (edges.length < 2) {
+      throw new IllegalArgumentException("a histogram needs at least 2 edges, got " + edges.length);
+    }
+    for (int i = 0; i < edges.length; i++) {
+      if (!Double.isFinite(edges[i]) || (i > 0 && !(edges[i] > edges[i - 1]))) {
+        throw new IllegalArgumentException("bin edges must be finite and strictly increasing: "
+            + Arrays.toString(edges));
+      }
+    }
+    this.edges = edges.clone();
+  }
+
+  /** Number of bins between the edges (cells = bins + 2). */
+  public int bins() {
+    return edges.length - 1;
+  }
+
+  /** Number of cells: underflow, the bins, overflow. */
+  public int cells() {
+    return edges.length + 1;
+  }
+
+  public double edge(int i) {
+    return edges[i];
+  }
+
+  public double low() {
+    return edges[0];
+  }
+
+  public double high() {
+    return edges[edges.length - 1];
+  }
+
+  /** The cell of {@code v}; NaN is refused. */
+  public int cellOf(double v) {
+    if (Double.isNaN(v)) {
+      throw new IllegalArgumentException("NaN has no bin");
+    }
+    int b = edges.length - 1;
+    if (v < edges[0]) {
+      return 0;
+    }
+    if (v > edges[b]) {
+      return b + 1;
+    }
+    if (v == edges[b]) {
+      return b;
+    }
+    int lo = 0;
+    int hi = b; // invariant: edges[lo] <= v < edges[hi]
+    while (hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      if (v < edges[mid]) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    return lo + 1;
+  }
+
+  /** Centre of bin cell {@code c} (1..bins); for the outer cells, the nearest edge. */
+  public double centre(int cell) {
+    if (cell <= 0) {
+      return edges[0];
+    }
+    if (cell > bins()) {
+      return edges[edges.length - 1];
+    }
+    return (edges[cell - 1] + edges[cell]) / 2;
+  }
+}

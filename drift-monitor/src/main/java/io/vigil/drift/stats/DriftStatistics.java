@@ -1,0 +1,146 @@
+package io.vigil.drift.stats;
+
+/**
+ * Distances between a live and a reference distribution given as binned histograms over the same
+ * cells (underflow, bins, overflow). All four work from the cell shares alone, so a window costs
+ * O(cells) per feature and the reference is never re-scanned.
+ *
+ * <ul>
+ *   <li>PSI (population stability index) {@code sum (p - q) ln(p / q)}, with every share floored at
+ *       {@code epsilon} so an empty cell does not make it infinite. 0 = identical; the usual rule of
+ *       thumb reads &gt; 0.1 as a moderate and &gt; 0.2 as a significant shift.
+ *   <li>Jensen–Shannon divergence in bits ({@code log2}), in [0, 1]: {@code (KL(p||m) + KL(q||m)) /
+ *       2}, {@code m = (p + q) / 2}, with {@code 0 log 0 = 0}.
+ *   <li>Kolmogorov–Smirnov: the largest gap between the two cumulative shares at a cell boundary
+ *       (the binned CDFs), in [0, 1].
+ *   <li>1-D Wasserstein (earth mover's) distance {@code integral |F(x) - G(x)| dx} between the two
+ *       binned distributions with each bin's mass at its centre and out-of-range mass at its mean
+ *       (see {@link Histogram}), divided by {@code scale} (the reference's standard deviation), so
+ *       it reads as "how many reference standard deviations the mass moved".
+ * </ul>
+ */
+public final class DriftStatistics {
+
+  /** Default floor for empty cells in PSI. */
+  public static final double DEFAULT_EPSILON = 1e-4;
+
+  private static final double LN2 = Math.log(2);
+
+  private DriftStatistics() {}
+
+  /** The four distances of one feature. */
+  public record Distances(double psi, double jensenShannon, double ks, double wasserstein) {}
+
+  /** Cell shares of {@code counts} (all zero when the total is 0). */
+  public static double[] shares(long[] counts) {
+    long n = 0;
+    for (long c : counts) {
+      n += c;
+    }
+    double[] p = new double[counts.length];
+    if (n > 0) {
+      for (int i = 0; i < counts.length; i++) {
+        p[i] = (double) counts[i] / n;
+      }
+    }
+    return p;
+  }
+
+  public static double psi(double[] p, double[] q, double epsilon) {
+    check(p, q);
+    double s = 0;
+    for (int i = 0; i < p.length; i++) {
+      double a = Math.max(p[i], epsilon);
+      double b = Math.max(q[i], epsilon);
+      s += (a - b) * Math.log(a / b);
+    }
+    return s;
+  }
+
+  public static double jensenShannon(double[] p, double[] q) {
+    check(p, q);
+    double s = 0;
+    for (int i = 0; i < p.length; i++) {
+      double m = (p[i] + q[i]) / 2;
+      if (p[i] > 0) {
+        s += p[i] * Math.log(p[i] / m);
+      }
+      if (q[i] > 0) {
+        s += q[i] * Math.log(q[i] / m);
+      }
+    }
+    return Math.max(0, Math.min(1, s / 2 / LN2));
+  }
+
+  public static double ks(double[] p, double[] q) {
+    check(p, q);
+    double fp = 0;
+    double fq = 0;
+    double max = 0;
+    for (int i = 0; i < p.length; i++) {
+      fp += p[i];
+      fq += q[i];
+      max = Math.max(max, Math.abs(fp - fq));
+    }
+    return Math.min(1, max);
+  }
+
+  /**
+   * Wasserstein-1 between two discrete distributions: masses {@code p} at increasing positions
+   * {@code xp}, masses {@code q} at increasing positions {@code xq}. Masses should each sum to 1.
+   */
+  public static double wasserstein(double[] p, double[] xp, double[] q, double[] xq) {
+    if (p.length != xp.length || q.length != xq.length) {
+      throw new IllegalArgumentException("masses and positions differ in length");
+    }
+    int i = 0;
+    int j = 0;
+    double fp = 0;
+    double fq = 0;
+    double last = Double.NaN;
+    double w = 0;
+    while (i < p.length || j < q.length) {
+      double x = j >= q.length || (i < p.length && xp[i] <= xq[j]) ? xp[i] : xq[j];
+      if (!Double.isNaN(last)) {
+        w += Math.abs(fp - fq) * (x - last);
+      }
+      while (i < p.length && xp[i] == x) {
+        fp += p[i++];
+      }
+      while (j < q.length && xq[j] == x) {
+        fq += q[j++];
+      }
+      last = x;
+    }
+    return w;
+  }
+
+  /** All four distances of {@code live} against {@code reference} (same edges). */
+  public static Distances compare(Histogram live, Histogram reference, double epsilon, double scale) {
+    if (live.edges().cells() != reference.edges().cells()) {
+      throw new IllegalArgumentException("histograms over different edges");
+    }
+    double[] p = shares(live.counts());
+    double[] q = shares(reference.counts());
+    return new Distances(psi(p, q, epsilon), jensenShannon(p, q), ks(p, q),
+        wasserstein(p, positions(live), q, positions(reference)) / (scale > 0 ? scale : 1));
+  }
+
+  /** Bin centres, with the out-of-range cells at the mean of their values. */
+  static double[] positions(Histogram h) {
+    BinEdges e = h.edges();
+    double[] x = new double[e.cells()];
+    for (int c = 0; c < x.length; c++) {
+      x[c] = e.centre(c);
+    }
+    x[0] = Math.min(h.belowMean(), e.low());
+    x[x.length - 1] = Math.max(h.aboveMean(), e.high());
+    return x;
+  }
+
+  private static void check(double[] p, double[] q) {
+    if (p.length != q.length) {
+      throw new IllegalArgumentException("distributions over different cells: " + p.length + " vs " + q.length);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.vigil.drift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vigil.features.FeatureSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Partial windows from parallel subtasks merge into exactly the window of all samples. */
+class WindowAccumulatorTest {
+
+  @Test
+  void mergedPartialWindowsEqualTheWholeWindow() {
+    List<String> names = List.of("a.last", "b.last", "summary.max_abs_z");
+    Random rnd = new Random(3);
+    List<ReferenceProfile.Hist> hs = new ArrayList<>();
+    for (String n : names) {
+      double[] v = rnd.doubles(500).toArray();
+      hs.add(ReferenceProfile.Hist.of(n, v, 10));
+    }
+    ReferenceProfile p = new ReferenceProfile(1, "fs", "snap", 500, hs,
+        ReferenceProfile.Hist.of("score", rnd.doubles(500).toArray(), 10));
+    ReferenceModel ref = ReferenceModel.of("m", "1", p, names, new FeatureMetrics(List.of("a", "b")));
+    assertThat(ref.metrics()).containsExactly("a", "b", "summary");
+    WindowAccumulator all = new WindowAccumulator();
+    WindowAccumulator left = new WindowAccumulator();
+    WindowAccumulator right = new WindowAccumulator();
+    WindowAccumulator sparse = new WindowAccumulator();
+    for (int i = 0; i < 200; i++) {
+      double[] x = {rnd.nextGaussian(), rnd.nextDouble() * 3 - 1, rnd.nextDouble()};
+      int[] cells = new int[4];
+      byte[] side = new byte[4];
+      double[] values = new double[4];
+      ref.bin(x, rnd.nextDouble() * 2, cells, side, values);
+      double prob = rnd.nextDouble();
+      all.add(cells, side, values, ref.totalCells(), prob, prob > 0.5);
+      (i % 3 == 0 ? left : right).add(cells, side, values, ref.totalCells(), prob, prob > 0.5);
+      List<Integer> outIdx = new ArrayList<>();
+      List<Double> outVal = new ArrayList<>();
+      for (int k = 0; k < 4; k++) {
+        if (side[k] != 0) {
+          outIdx.add(side[k] > 0 ? k : -(k + 1));
+          outVal.add(values[k]);
+        }
+      }
+      sparse.addSparse(cells, outIdx.stream().mapToInt(Integer::intValue).toArray(),
+          outVal.stream().mapToDouble(Double::doubleValue).toArray(), ref.totalCells(), prob, prob > 0.5);
+    }
+    left.merge(right);
+    assertThat(sparse.counts).containsExactly(all.counts);
+    assertThat(sparse.below).containsExactly(all.below, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(sparse.above).containsExactly(all.above, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(left.samples).isEqualTo(200);
+    assertThat(left.counts).containsExactly(all.counts);
+    assertThat(left.below).containsExactly(all.below, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(left.above).containsExactly(all.above, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(left.expected.estimate().f1()).isCloseTo(all.expected.estimate().f1(),
+        org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(FeatureSet.smdDefault().featureNames()).hasSize(307);
+  }
+}

@@ -1,0 +1,145 @@
+package io.vigil.drift.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/** Every statistic against values computed by hand. */
+class DriftStatisticsTest {
+
+  @Test
+  void binsValuesLikeTrainingWithUnderAndOverflow() {
+    BinEdges e = new BinEdges(new double[] {0, 1, 2});
+    assertThat(e.cells()).isEqualTo(4);
+    assertThat(e.cellOf(-1)).isZero();
+    assertThat(e.cellOf(0)).isEqualTo(1);
+    assertThat(e.cellOf(0.5)).isEqualTo(1);
+    assertThat(e.cellOf(1)).isEqualTo(2);
+    assertThat(e.cellOf(2)).isEqualTo(2); // the last bin includes its upper edge
+    assertThat(e.cellOf(2.1)).isEqualTo(3);
+    assertThatThrownBy(() -> e.cellOf(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BinEdges(new double[] {0, 0})).hasMessageContaining("increasing");
+  }
+
+  @Test
+  void histogramsMergeToTheHistogramOfAllValues() {
+    BinEdges e = new BinEdges(new double[] {0, 1, 2, 3});
+    Histogram a = new Histogram(e);
+    Histogram b = new Histogram(e);
+    Histogram all = new Histogram(e);
+    double[] values = {-2, 0.5, 1.5, 2.5, 4, 6, 1.1};
+    for (int i = 0; i < values.length; i++) {
+      (i % 2 == 0 ? a : b).add(values[i]);
+      all.add(values[i]);
+    }
+    a.merge(b);
+    assertThat(a.counts()).containsExactly(all.counts());
+    assertThat(a.counts()).containsExactly(1, 1, 2, 1, 2);
+    assertThat(a.belowMean()).isEqualTo(-2);
+    assertThat(a.aboveMean()).isEqualTo(5);
+  }
+
+  @Test
+  void psiMatchesHandComputedValue() {
+    // 0.25 ln 2 + (-0.25) ln(2/3)
+    assertThat(DriftStatistics.psi(new double[] {0.5, 0.5}, new double[] {0.25, 0.75}, 1e-4))
+        .isCloseTo(0.274653, within(1e-6));
+    assertThat(DriftStatistics.psi(new double[] {0.3, 0.7}, new double[] {0.3, 0.7}, 1e-4)).isZero();
+  }
+
+  @Test
+  void psiFloorsEmptyCellsAtEpsilon() {
+    // (1 - 0.5) ln(1/0.5) + (1e-4 - 0.5) ln(1e-4/0.5)
+    assertThat(DriftStatistics.psi(new double[] {1, 0}, new double[] {0.5, 0.5}, 1e-4))
+        .isCloseTo(4.604319, within(1e-5));
+  }
+
+  @Test
+  void jensenShannonIsInBitsBetweenZeroAndOne() {
+    assertThat(DriftStatistics.jensenShannon(new double[] {1, 0}, new double[] {0, 1})).isCloseTo(1, within(1e-12));
+    assertThat(DriftStatistics.jensenShannon(new double[] {0.5, 0.5}, new double[] {0.25, 0.75}))
+        .isCloseTo(0.048795, within(1e-5));
+    assertThat(DriftStatistics.jensenShannon(new double[] {0.2, 0.8}, new double[] {0.2, 0.8})).isZero();
+  }
+
+  @Test
+  void ksIsTheLargestGapBetweenBinnedCdfs() {
+    assertThat(DriftStatistics.ks(new double[] {0.5, 0.5, 0}, new double[] {0.25, 0.5, 0.25}))
+        .isCloseTo(0.25, within(1e-12));
+    assertThat(DriftStatistics.ks(new double[] {1, 0}, new double[] {0, 1})).isEqualTo(1);
+  }
+
+  @Test
+  void wassersteinIsTheMassTimesTheDistanceMoved() {
+    assertThat(DriftStatistics.wasserstein(new double[] {1}, new double[] {0}, new double[] {1}, new double[] {3}))
+        .isCloseTo(3, within(1e-12));
+    assertThat(DriftStatistics.wasserstein(new double[] {0.5, 0.5}, new double[] {0, 1},
+        new double[] {1}, new double[] {1})).isCloseTo(0.5, within(1e-12));
+  }
+
+  @Test
+  void compareScalesWassersteinByTheReferenceStdAndUsesOutOfRangeMeans() {
+    BinEdges e = new BinEdges(new double[] {0, 1, 2});
+    Histogram ref = Histogram.of(e, new long[] {0, 1, 1, 0}, 0, 0); // mass at 0.5 and 1.5
+    Histogram live = new Histogram(e);
+    live.add(5.5);
+    live.add(6.5); // both over the edges: at their mean 6
+    DriftStatistics.Distances d = DriftStatistics.compare(live, ref, 1e-4, 2.0);
+    // W = 0.5 * (6 - 0.5) + 0.5 * (6 - 1.5) = 5, divided by the scale 2
+    assertThat(d.wasserstein()).isCloseTo(2.5, within(1e-12));
+    assertThat(d.ks()).isCloseTo(1, within(1e-12));
+    assertThat(d.jensenShannon()).isCloseTo(1, within(1e-12));
+    assertThat(d.psi()).isGreaterThan(8);
+  }
+
+  @Test
+  void driftDecisionUsesTheConfiguredThresholds() {
+    DriftPolicy p = DriftPolicy.defaults();
+    assertThat(p.drifted(new DriftStatistics.Distances(0.21, 0, 0, 0))).isTrue();
+    assertThat(p.drifted(new DriftStatistics.Distances(0.19, 0.9, 0.9, 9))).isFalse();
+    DriftPolicy ks = new DriftPolicy(20, 0, 0, 0.3, 0, 1e-4, 500, 0.5, 12, 0.02,
+        DriftPolicy.Statistic.DRIFTED_SHARE, 2.0, 2, 3, 1, 5);
+    assertThat(ks.drifted(new DriftStatistics.Distances(5, 0, 0.31, 0))).isTrue();
+    assertThatThrownBy(() -> new DriftPolicy(20, 0, 0, 0, 0, 1e-4, 500, 0.5, 12, 0.02,
+        DriftPolicy.Statistic.DRIFTED_SHARE, 2.0, 2, 3, 1, 5)).hasMessageContaining("at least one");
+  }
+
+  @Test
+  void hysteresisRaisesAfterKDriftedAndClearsAfterMCleanWindows() {
+    HysteresisAlarm a = new HysteresisAlarm();
+    assertThat(a.update(true, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE);
+    assertThat(a.update(false, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE); // run broken
+    assertThat(a.update(true, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE);
+    assertThat(a.update(true, 2, 3)).isEqualTo(HysteresisAlarm.Transition.RAISED);
+    assertThat(a.update(false, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE);
+    assertThat(a.update(false, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE);
+    assertThat(a.raised).isTrue();
+    assertThat(a.update(true, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE); // clean run broken
+    assertThat(a.update(false, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE);
+    assertThat(a.update(false, 2, 3)).isEqualTo(HysteresisAlarm.Transition.NONE);
+    assertThat(a.update(false, 2, 3)).isEqualTo(HysteresisAlarm.Transition.CLEARED);
+    assertThat(a.raised).isFalse();
+  }
+
+  @Test
+  void cbpeSumsProbabilitiesIntoExpectedConfusionCounts() {
+    PerformanceEstimate.Expected e = new PerformanceEstimate.Expected();
+    e.add(0.9, true);
+    e.add(0.6, true);
+    e.add(0.2, false);
+    e.add(0.1, false);
+    e.add(Double.NaN, true); // no probability: not counted
+    // E[TP] = 1.5, E[FP] = 0.5, E[FN] = 0.3
+    PerformanceEstimate p = e.estimate();
+    assertThat(p.precision()).isCloseTo(0.75, within(1e-12));
+    assertThat(p.recall()).isCloseTo(1.5 / 1.8, within(1e-12));
+    assertThat(p.f1()).isCloseTo(3.0 / 3.8, within(1e-12));
+    assertThat(new PerformanceEstimate.Expected().estimate()).isEqualTo(PerformanceEstimate.NONE);
+    // realised from labels: TP 2, FP 1, FN 1
+    PerformanceEstimate r = PerformanceEstimate.of(2, 1, 1, 4);
+    assertThat(r.f1()).isCloseTo(4.0 / 6.0, within(1e-12));
+    assertThat(PerformanceEstimate.of(0, 0, 0, 5).f1()).isNull();
+  }
+}

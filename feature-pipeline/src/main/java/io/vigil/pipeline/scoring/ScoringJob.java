@@ -1,0 +1,301 @@
+package io.vigil.pipeline.scoring;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vigil.features.FeatureSet;
+import io.vigil.schemas.DeadLetter;
+import io.vigil.schemas.Prediction;
+import io.vigil.schemas.wire.AvroSerde;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The scoring job: {@code vigil.features} → decode (unreadable records to the DLQ) → Flink async
+ * I/O calling the serving process ({@link ScoringFunction}: retries, circuit breaker, nothing
+ * dropped) → {@code vigil.predictions} (exactly-once, key = entity) and {@code vigil.dlq.scoring}
+ * (vectors the server refused for good). Sources and sinks are parameters of {@link #build}, so
+ * tests plug in their own; {@link #main} wires the Kafka ones from the configuration.
+ */
+public final class ScoringJob {
+
+  /** Operator uids: stable across versions, so savepoints restore into new builds. */
+  static final String UID_SOURCE = "vectors-source";
+  static final String UID_DECODE = "decode-router";
+  static final String UID_SCORING = "scoring";
+  static final String UID_OUTCOMES = "outcome-router";
+  static final String UID_SINK = "predictions-sink";
+  static final String UID_DLQ = "dlq-sink";
+
+  /** Stage named in dead letters of unreadable records. */
+  static final String STAGE_DECODE = "scoring/decode";
+
+  /**
+   * The async operator's own timeout: only a watchdog (see {@link ScoringFunction#timeout}); a
+   * vector is retried until it is scored or refused, however long that takes.
+   */
+  static final Duration WATCHDOG = Duration.ofHours(1);
+
+  static final OutputTag<DeadLetter> DEAD =
+      new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+  private ScoringJob() {}
+
+  /** Wires the job into {@code env}. */
+  public static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
+      Source<ScoringInput, ?, ?> source, Sink<Prediction> predictions, Sink<DeadLetter> dlq) {
+    build(env, cfg, set, source, predictions, dlq, UnaryOperator.identity());
+  }
+
+  /**
+   * As above, with {@code beforeSinks} applied to the prediction stream before its sink (tests use
+   * it to inject failures; production passes the identity).
+   */
+  static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
+      Source<ScoringInput, ?, ?> source, Sink<Prediction> predictions, Sink<DeadLetter> dlq,
+      UnaryOperator<DataStream<Prediction>> beforeSinks) {
+    requireNonNull(set, "set");
+    DataStream<ScoringInput> vectors = env.fromSource(source, WatermarkStrategy.noWatermarks(), "features")
+        .uid(UID_SOURCE).name("feature vectors (Kafka)");
+
+    SingleOutputStreamOperator<ScoringInput> valid = vectors
+        .process(new DecodeRouter()).uid(UID_DECODE).name("route unreadable records");
+
+    ScoringFunction scoring = new ScoringFunction(cfg, new MetricAttributions(set));
+    long watchdog = WATCHDOG.toMillis();
+    int capacity = cfg.async().capacity();
+    SingleOutputStreamOperator<ScoringOutcome> outcomes =
+        cfg.async().ordering() == ScoringJobConfig.Ordering.ORDERED
+            ? AsyncDataStream.orderedWait(valid, scoring, watchdog, TimeUnit.MILLISECONDS, capacity)
+            : AsyncDataStream.unorderedWait(valid, scoring, watchdog, TimeUnit.MILLISECONDS, capacity);
+    outcomes.uid(UID_SCORING).name("score (serving, async gRPC)");
+
+    SingleOutputStreamOperator<Prediction> scored = outcomes
+        .process(new OutcomeRouter()).uid(UID_OUTCOMES).name("route outcomes");
+
+    beforeSinks.apply(scored).sinkTo(predictions).uid(UID_SINK).name("predictions (Kafka, exactly-once)");
+    valid.getSideOutput(DEAD).union(scored.getSideOutput(DEAD))
+        .sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+  }
+
+  /** Unreadable records to the side output, vectors on. */
+  static final class DecodeRouter extends ProcessFunction<ScoringInput, ScoringInput> {
+    private static final long serialVersionUID = 1L;
+    private transient Counter unreadable;
+    private transient Counter deadLetters;
+
+    @Override
+    public void open(OpenContext ctx) {
+      var g = getRuntimeContext().getMetricGroup().addGroup("scoring");
+      unreadable = g.counter("unreadable");
+      deadLetters = g.counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(ScoringInput in, Context ctx, Collector<ScoringInput> out) {
+      if (in.failed()) {
+        unreadable.inc();
+        deadLetters.inc();
+        ctx.output(DEAD, ScoringFunction.deadLetter(in, in.errorCode, in.reason));
+      } else {
+        out.collect(in);
+      }
+    }
+  }
+
+  /** Predictions on, dead letters to the side output; counts both. */
+  static final class OutcomeRouter extends ProcessFunction<ScoringOutcome, Prediction> {
+    private static final long serialVersionUID = 1L;
+    private transient Counter predictions;
+    private transient Counter deadLetters;
+    private transient Counter anomalies;
+
+    @Override
+    public void open(OpenContext ctx) {
+      var g = getRuntimeContext().getMetricGroup().addGroup("scoring");
+      predictions = g.counter("predictions");
+      deadLetters = g.counter("deadLetters");
+      anomalies = g.counter("anomalies");
+    }
+
+    @Override
+    public void processElement(ScoringOutcome o, Context ctx, Collector<Prediction> out) {
+      if (o.prediction != null) {
+        predictions.inc();
+        if (o.prediction.getAnomaly()) {
+          anomalies.inc();
+        }
+        out.collect(o.prediction);
+      } else {
+        deadLetters.inc();
+        ctx.output(DEAD, o.deadLetter);
+      }
+    }
+  }
+
+  // ---- Kafka wiring ----
+
+  /** The features topic from the group's committed offsets (the earliest at first start). */
+  public static KafkaSource<ScoringInput> kafkaSource(ScoringJobConfig cfg) {
+    return kafkaSource(cfg, false);
+  }
+
+  /** As above; {@code bounded} stops at the offsets that are the latest at start (tests, backfills). */
+  public static KafkaSource<ScoringInput> kafkaSource(ScoringJobConfig cfg, boolean bounded) {
+    var b = KafkaSource.<ScoringInput>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setTopics(cfg.featuresTopic())
+        .setGroupId(cfg.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new VectorDecoder())
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("partition.discovery.interval.ms", "30000");
+    if (bounded) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b.build();
+  }
+
+  public static KafkaSink<Prediction> predictionSink(ScoringJobConfig cfg) {
+    return KafkaSink.<Prediction>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setRecordSerializer(new PredictionSerializer(cfg.predictionsTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-predictions")
+        .setKafkaProducerConfig(producerProps(cfg))
+        .build();
+  }
+
+  public static KafkaSink<DeadLetter> dlqSink(ScoringJobConfig cfg) {
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setRecordSerializer(new DeadLetterSerializer(cfg.dlqTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-dlq")
+        .setKafkaProducerConfig(producerProps(cfg))
+        .build();
+  }
+
+  private static Properties producerProps(ScoringJobConfig cfg) {
+    Properties p = new Properties();
+    p.setProperty("transaction.timeout.ms", Long.toString(cfg.transactionTimeout().toMillis()));
+    p.setProperty("compression.type", "lz4");
+    p.setProperty("linger.ms", "20");
+    return p;
+  }
+
+  /** Checkpointing and file-system settings of the job. */
+  public static Configuration flinkConfiguration(ScoringJobConfig cfg) {
+    Configuration c = new Configuration();
+    c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
+    if (cfg.s3() != null && cfg.s3().endpoint() != null && !cfg.s3().endpoint().isBlank()) {
+      c.setString("s3.endpoint", cfg.s3().endpoint());
+      c.setString("s3.access-key", cfg.s3().accessKey());
+      c.setString("s3.secret-key", cfg.s3().secretKey());
+      c.setString("s3.path.style.access", Boolean.toString(cfg.s3().pathStyle()));
+    }
+    return c;
+  }
+
+  public static void configure(StreamExecutionEnvironment env, ScoringJobConfig cfg) {
+    env.configure(flinkConfiguration(cfg));
+    env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // while serving is down the async queue is full and barriers wait behind it: a checkpoint that
+    // times out then must not fail the job (nothing is lost either way; the job just waits)
+    env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
+    if (cfg.parallelism() > 0) {
+      env.setParallelism(cfg.parallelism());
+    }
+  }
+
+  /** Entry point for {@code flink run}, the REST API and {@code vigil submit scoring}: {@code [--config FILE]}. */
+  public static void main(String[] args) throws Exception {
+    Path file = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        file = Path.of(args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--config FILE]");
+      }
+    }
+    ScoringJobConfig cfg = ScoringJobConfig.loader().load(file, System.getenv());
+    FeatureSet set = cfg.featureSetFile() == null ? FeatureSet.smdDefault()
+        : FeatureSet.load(Path.of(cfg.featureSetFile()));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
+    configure(env, cfg);
+    build(env, cfg, set, kafkaSource(cfg), predictionSink(cfg), dlqSink(cfg));
+    env.execute(cfg.jobName());
+  }
+
+  /** Key = entity, value = single-object-encoded Prediction. */
+  static final class PredictionSerializer implements KafkaRecordSerializationSchema<Prediction> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private transient AvroSerde<Prediction> serde;
+
+    PredictionSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(Prediction p, KafkaSinkContext ctx, Long ts) {
+      if (serde == null) {
+        serde = AvroSerde.of(Prediction.class);
+      }
+      return new ProducerRecord<>(topic, p.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(p));
+    }
+  }
+
+  /** Key = the original key, value = single-object-encoded DeadLetter. */
+  static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private transient AvroSerde<DeadLetter> serde;
+
+    DeadLetterSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext ctx, Long ts) {
+      if (serde == null) {
+        serde = AvroSerde.of(DeadLetter.class);
+      }
+      byte[] key = null;
+      if (d.getKey() != null) {
+        ByteBuffer dup = d.getKey().duplicate();
+        key = new byte[dup.remaining()];
+        dup.get(key);
+      }
+      return new ProducerRecord<>(topic, key, serde.encode(d));
+    }
+  }
+}

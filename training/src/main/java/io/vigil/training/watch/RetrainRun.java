@@ -1,0 +1,403 @@
+package io.vigil.training.watch;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vigil.model.ModelArtifact;
+import io.vigil.model.ModelArtifacts;
+import io.vigil.model.ModelSpec;
+import io.vigil.model.ScoreBatch;
+import io.vigil.registry.client.DownloadedModel;
+import io.vigil.registry.client.ModelEventPublisher;
+import io.vigil.registry.client.ModelVersionInfo;
+import io.vigil.registry.client.Registration;
+import io.vigil.registry.client.RegistryClient;
+import io.vigil.registry.client.RunRef;
+import io.vigil.schemas.ModelEvent;
+import io.vigil.schemas.ModelEventType;
+import io.vigil.training.ColdStartTrainer;
+import io.vigil.training.FeatureMatrix;
+import io.vigil.training.ReferenceProfile;
+import io.vigil.training.Scorer;
+import io.vigil.training.TrainedModel;
+import io.vigil.training.TrainingConfig;
+import io.vigil.training.eval.Metrics;
+import io.vigil.training.head.SupervisedHeadTrainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One retraining run of the watcher, on a snapshot of its labels and features.
+ *
+ * <ol>
+ *   <li>The feature-set version most of the labelled samples have; only its rows are used.
+ *   <li>Labelled samples in time order (window end, then sample id); the latest {@code holdoutShare}
+ *       is the holdout, never trained on (not even unlabelled).
+ *   <li>The cold-start autoencoder on the unlabelled and normal-labelled rows that end before the
+ *       holdout starts (all non-holdout rows if too few), in time order.
+ *   <li>The supervised head and the operating threshold on the labelled rows before the holdout.
+ *   <li>Candidate and champion (if its inputs match) on the holdout: F1 at each model's own
+ *       threshold, PR-AUC of each model's ranking output (probability with a head, else score).
+ *   <li>The registry run (params, metrics, lineage tags, the model, {@code
+ *       lineage/training-samples.json}), the version, and the decision by {@code promotion.policy}.
+ * </ol>
+ */
+final class RetrainRun {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RetrainRun.class);
+  static final String LINEAGE_ARTIFACT = "lineage/training-samples.json";
+  static final String LABEL_SNAPSHOT_TAG = "vigil.label_snapshot";
+  static final String LINEAGE_TAG = "vigil.lineage_artifact";
+  static final String DECISION_TAG = "vigil.retrain.decision";
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final TrainingConfig config;
+  private final RegistryClient registry;
+  private final ModelEventPublisher events;
+  private final Clock clock;
+
+  RetrainRun(TrainingConfig config, RegistryClient registry, ModelEventPublisher events, Clock clock) {
+    this.config = requireNonNull(config, "config");
+    this.registry = requireNonNull(registry, "registry");
+    this.events = requireNonNull(events, "events");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  RetrainDecision execute(int runNumber, String trigger, Map<String, LabelBook.Label> labels,
+      List<FeatureStore.Row> rows) {
+    WatchConfig w = config.watch();
+    String modelName = config.registry().modelName();
+    String actor = w.promotion().actor();
+    Optional<ModelVersionInfo> champion = registry.byAlias(modelName, w.promotion().championAlias());
+    String championVersion = champion.map(ModelVersionInfo::version).orElse(null);
+
+    // 1. labelled rows of the dominant feature-set version
+    Map<String, Integer> versions = new HashMap<>();
+    Map<String, FeatureStore.Row> byId = new HashMap<>();
+    for (FeatureStore.Row r : rows) {
+      byId.put(r.sampleId(), r);
+    }
+    for (String id : labels.keySet()) {
+      FeatureStore.Row r = byId.get(id);
+      if (r != null) {
+        versions.merge(r.featureSetVersion(), 1, Integer::sum);
+      }
+    }
+    if (versions.isEmpty()) {
+      return skipped(runNumber, trigger, championVersion, null, 0,
+          "no usable label has known features (" + labels.size() + " labels, " + rows.size() + " vectors)");
+    }
+    String fsv = versions.entrySet().stream().max(Map.Entry.<String, Integer>comparingByValue()
+        .thenComparing(Map.Entry.comparingByKey())).orElseThrow().getKey();
+    Comparator<FeatureStore.Row> time = Comparator.comparingLong(FeatureStore.Row::windowEnd)
+        .thenComparing(FeatureStore.Row::sampleId);
+    List<FeatureStore.Row> all = rows.stream().filter(r -> r.featureSetVersion().equals(fsv)).sorted(time).toList();
+    List<FeatureStore.Row> labelled = all.stream().filter(r -> labels.containsKey(r.sampleId())).toList();
+    List<LabelBook.Label> used = labelled.stream().map(r -> labels.get(r.sampleId())).toList();
+    String snapshot = LabelBook.snapshotId(used);
+    if (labelled.size() < w.data().minLabels()) {
+      return skipped(runNumber, trigger, championVersion, snapshot, labelled.size(),
+          labelled.size() + " usable labels, " + w.data().minLabels() + " needed");
+    }
+
+    // 2. time split of the labels
+    int holdoutSize = Math.max(1, (int) Math.ceil(labelled.size() * w.data().holdoutShare()));
+    List<FeatureStore.Row> learn = labelled.subList(0, labelled.size() - holdoutSize);
+    List<FeatureStore.Row> holdout = labelled.subList(labelled.size() - holdoutSize, labelled.size());
+    Set<String> holdoutIds = new HashSet<>();
+    holdout.forEach(r -> holdoutIds.add(r.sampleId()));
+    long holdoutStart = holdout.get(0).windowEnd();
+
+    // 3. autoencoder rows: before the holdout, not labelled anomalous
+    List<FeatureStore.Row> unsup = all.stream().filter(r -> !holdoutIds.contains(r.sampleId())
+        && r.windowEnd() < holdoutStart && !isAnomaly(labels, r)).toList();
+    if (unsup.size() < w.data().minTrainRows()) {
+      unsup = all.stream().filter(r -> !holdoutIds.contains(r.sampleId()) && !isAnomaly(labels, r)).toList();
+    }
+    if (unsup.size() < w.data().minTrainRows()) {
+      return skipped(runNumber, trigger, championVersion, snapshot, labelled.size(),
+          unsup.size() + " feature rows to train on, " + w.data().minTrainRows() + " needed");
+    }
+    List<String> names = all.get(0).names();
+    FeatureMatrix unsupMatrix = matrix(unsup, names);
+    FeatureMatrix learnMatrix = learn.isEmpty() ? null : matrix(learn, names);
+    FeatureMatrix holdoutMatrix = matrix(holdout, names);
+    boolean[] learnLabels = labelsOf(learn, labels);
+    boolean[] holdoutLabels = labelsOf(holdout, labels);
+
+    RunRef run = registry.startRun(registry.experimentId(config.registry().experiment()),
+        "retrain-" + runNumber + "-" + snapshot);
+    boolean ok = false;
+    try {
+      Path dir = Path.of(w.workDir()).resolve("run-" + run.runId());
+      Path modelDir = dir.resolve("model");
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      SupervisedHeadTrainer.Result head;
+      try (TrainedModel trained = new ColdStartTrainer(config.model()).train(unsupMatrix, all.get(0).featureSetId(),
+          fsv, (e, n, loss) -> registry.logMetric(run.runId(), "train_loss", loss, e))) {
+        ModelSpec spec = trained.artifact().spec();
+        if (learnMatrix != null) {
+          ScoreBatch scored;
+          try (Scorer s = new Scorer(trained.artifact())) {
+            scored = s.scoreAll(learnMatrix);
+          }
+          head = new SupervisedHeadTrainer(config.head()).fit(spec, scored, learnLabels);
+          spec = head.spec();
+        } else {
+          head = new SupervisedHeadTrainer.Result(spec, false, false, 0, 0, "no labels before the holdout");
+        }
+        ModelArtifact candidate = new ModelArtifact(spec, trained.artifact().model()); // shares the model
+        clean(modelDir);
+        ModelArtifacts.save(candidate, modelDir);
+        ReferenceProfile.of(unsupMatrix, trained.validationScores(), fsv, config.profile().bins())
+            .write(modelDir.resolve(ReferenceProfile.FILE));
+        evaluate(candidate, holdoutMatrix, holdoutLabels, "", metrics);
+        metrics.put("train_seconds", trained.seconds());
+        metrics.put("threshold", spec.scale().threshold());
+      }
+      if (champion.isPresent()) {
+        evaluateChampion(champion.get(), dir, names, fsv, holdoutMatrix, holdoutLabels, metrics);
+      }
+      metrics.put("labels_used", (double) labelled.size());
+      metrics.put("labels_holdout", (double) holdout.size());
+      metrics.put("head_trained", head.headTrained() ? 1.0 : 0.0);
+
+      // the registry run
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("trigger", trigger);
+      params.put("feature_set_version", fsv);
+      params.put("label_snapshot", snapshot);
+      params.put("labels_learn", Integer.toString(learn.size()));
+      params.put("labels_holdout", Integer.toString(holdout.size()));
+      params.put("unlabelled_rows", Integer.toString(unsup.size()));
+      params.put("head_fit_rows", Integer.toString(head.fitRows()));
+      params.put("head_calibration_rows", Integer.toString(head.calibrationRows()));
+      params.put("promotion_policy", w.promotion().policy());
+      params.put("promotion_margin", Double.toString(w.promotion().margin()));
+      params.put("champion_version", championVersion == null ? "none" : championVersion);
+      params.forEach((k, v) -> registry.logParam(run.runId(), k, v));
+      metrics.forEach((k, v) -> {
+        if (Double.isFinite(v)) {
+          registry.logMetric(run.runId(), k, v, 0);
+        }
+      });
+      registry.setRunTag(run.runId(), Registration.FEATURE_SET_TAG, fsv);
+      registry.setRunTag(run.runId(), Registration.SNAPSHOT_TAG, snapshot);
+      registry.setRunTag(run.runId(), LABEL_SNAPSHOT_TAG, snapshot);
+      Path lineage = dir.resolve("training-samples.json");
+      writeLineage(lineage, snapshot, fsv, learn, holdout, unsup, labels);
+      registry.uploadArtifact(run.runId(), LINEAGE_ARTIFACT, lineage);
+      registry.uploadArtifacts(run.runId(), "model", modelDir);
+
+      Map<String, String> tags = new LinkedHashMap<>();
+      tags.put("vigil.model_kind", head.headTrained() ? "autoencoder+head" : "autoencoder");
+      tags.put(LABEL_SNAPSHOT_TAG, snapshot);
+      tags.put("vigil.label_count", Integer.toString(labelled.size()));
+      tags.put(LINEAGE_TAG, LINEAGE_ARTIFACT);
+      tags.put("vigil.retrain.trigger", trigger);
+      ModelVersionInfo version = registry.register(new Registration(modelName, run.runId(), "model", fsv,
+          snapshot, unsup.get(0).sampleId() + ".." + unsup.get(unsup.size() - 1).sampleId(),
+          "retrained on " + unsup.size() + " rows and " + learn.size() + " labels (" + trigger + ")", tags, actor));
+
+      // the decision
+      double cand = metrics.get("holdout_f1");
+      Double champ = metrics.get("champion_holdout_f1");
+      boolean better = champ == null || cand >= champ + w.promotion().margin();
+      String compared = String.format(java.util.Locale.ROOT, "holdout F1 %.4f vs champion %s (margin %.3f, %d"
+          + " holdout labels)", cand, champ == null ? (championVersion == null ? "none" : "v" + championVersion
+          + " not comparable") : String.format(java.util.Locale.ROOT, "v%s %.4f", championVersion, champ),
+          w.promotion().margin(), holdout.size());
+      RetrainDecision.Outcome outcome;
+      String reason;
+      if (!better) {
+        outcome = RetrainDecision.Outcome.KEPT;
+        reason = "champion kept: " + compared;
+        publish(version, ModelEventType.OTHER, null, championVersion, metrics, reason);
+      } else if (w.promotion().auto()) {
+        outcome = RetrainDecision.Outcome.PROMOTED;
+        reason = "promoted: " + compared;
+        registry.setAlias(modelName, w.promotion().championAlias(), version.version(), actor, reason);
+        publish(version, ModelEventType.PROMOTED, w.promotion().championAlias(), championVersion, metrics, reason);
+      } else {
+        outcome = RetrainDecision.Outcome.PROPOSED;
+        reason = "promotion proposed for review: " + compared;
+        registry.setAlias(modelName, w.promotion().challengerAlias(), version.version(), actor, reason);
+        publish(version, ModelEventType.PROMOTION_PROPOSED, w.promotion().challengerAlias(), championVersion,
+            metrics, reason);
+      }
+      registry.setRunTag(run.runId(), DECISION_TAG, outcome.name());
+      registry.setRunTag(run.runId(), "vigil.retrain.reason", reason);
+      ok = true;
+      LOG.info("retrain run={} trigger={} version={} decision={} snapshot={} reason={}", runNumber, trigger,
+          version.version(), outcome, snapshot, reason);
+      return new RetrainDecision(runNumber, trigger, outcome, version.version(), championVersion, snapshot,
+          labelled.size(), finite(metrics), reason, clock.instant());
+    } finally {
+      registry.finishRun(run.runId(), ok);
+    }
+  }
+
+  private void evaluateChampion(ModelVersionInfo champion, Path dir, List<String> names, String fsv,
+      FeatureMatrix holdout, boolean[] labels, Map<String, Double> metrics) {
+    if (!fsv.equals(champion.tags().get(Registration.FEATURE_SET_TAG))) {
+      LOG.info("champion v{} has feature set {}, the candidate {}: not comparable", champion.version(),
+          champion.tags().get(Registration.FEATURE_SET_TAG), fsv);
+      return;
+    }
+    Path target = dir.resolve("champion-v" + champion.version());
+    deleteTree(target);
+    DownloadedModel d = registry.download(champion.name(), champion.version(), target);
+    try (ModelArtifact m = ModelArtifacts.load(d.directory())) {
+      if (!m.spec().inputs().featureNames().equals(names)) {
+        LOG.info("champion v{} takes other input columns: not comparable", champion.version());
+        return;
+      }
+      evaluate(m, holdout, labels, "champion_", metrics);
+    } finally {
+      deleteTree(target);
+    }
+  }
+
+  /** F1 at the model's own threshold and PR-AUC of its ranking output, on the holdout. */
+  static void evaluate(ModelArtifact m, FeatureMatrix rows, boolean[] labels, String prefix,
+      Map<String, Double> metrics) {
+    ScoreBatch s;
+    try (Scorer scorer = new Scorer(m)) {
+      s = scorer.scoreAll(rows);
+    }
+    double[] score = new double[s.rows()];
+    double[] rank = new double[s.rows()];
+    for (int i = 0; i < score.length; i++) {
+      score[i] = s.scores()[i];
+      rank[i] = s.probability() != null ? s.probability()[i] : s.scores()[i];
+    }
+    metrics.put(prefix + "holdout_f1", Metrics.f1At(score, labels, m.spec().scale().threshold()).f1());
+    boolean anyPositive = false;
+    for (boolean l : labels) {
+      anyPositive |= l;
+    }
+    metrics.put(prefix + "holdout_pr_auc", anyPositive ? Metrics.averagePrecision(rank, labels) : Double.NaN);
+  }
+
+  private void publish(ModelVersionInfo v, ModelEventType type, String alias, String previous,
+      Map<String, Double> metrics, String reason) {
+    events.publish(ModelEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setModelName(v.name())
+        .setModelVersion(v.version()).setType(type).setAlias(alias).setPreviousVersion(previous)
+        .setMetrics(finite(metrics)).setActor(config.watch().promotion().actor()).setReason(reason)
+        .setSource(v.source()).setEventTime(clock.instant()).build());
+  }
+
+  private RetrainDecision skipped(int run, String trigger, String champion, String snapshot, int labels,
+      String why) {
+    String reason = "skipped: " + why;
+    LOG.info("retrain run={} trigger={} {}", run, trigger, reason);
+    return new RetrainDecision(run, trigger, RetrainDecision.Outcome.SKIPPED, null, champion, snapshot, labels,
+        Map.of(), reason, clock.instant());
+  }
+
+  private static boolean isAnomaly(Map<String, LabelBook.Label> labels, FeatureStore.Row r) {
+    LabelBook.Label l = labels.get(r.sampleId());
+    return l != null && l.anomaly();
+  }
+
+  private static boolean[] labelsOf(List<FeatureStore.Row> rows, Map<String, LabelBook.Label> labels) {
+    boolean[] out = new boolean[rows.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = labels.get(rows.get(i).sampleId()).anomaly();
+    }
+    return out;
+  }
+
+  private static FeatureMatrix matrix(List<FeatureStore.Row> rows, List<String> names) {
+    int cols = names.size();
+    float[] v = new float[rows.size() * cols];
+    long[] seq = new long[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      System.arraycopy(rows.get(i).values(), 0, v, i * cols, cols);
+      seq[i] = rows.get(i).windowEnd();
+    }
+    return new FeatureMatrix(v, rows.size(), cols, seq, names);
+  }
+
+  private static Map<String, Double> finite(Map<String, Double> m) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> {
+      if (v != null && Double.isFinite(v)) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
+  private static void writeLineage(Path file, String snapshot, String fsv, List<FeatureStore.Row> learn,
+      List<FeatureStore.Row> holdout, List<FeatureStore.Row> unsup, Map<String, LabelBook.Label> labels) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("labelSnapshot", snapshot);
+    doc.put("featureSetVersion", fsv);
+    doc.put("labelled", labelledEntries(learn, labels));
+    doc.put("holdout", labelledEntries(holdout, labels));
+    List<String> ids = new ArrayList<>(unsup.size());
+    unsup.forEach(r -> ids.add(r.sampleId()));
+    doc.put("unlabelled", ids);
+    try {
+      Files.createDirectories(file.getParent());
+      JSON.writeValue(file.toFile(), doc);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static List<Map<String, Object>> labelledEntries(List<FeatureStore.Row> rows,
+      Map<String, LabelBook.Label> labels) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (FeatureStore.Row r : rows) {
+      LabelBook.Label l = labels.get(r.sampleId());
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("sampleId", r.sampleId());
+      e.put("label", l.anomaly() ? "ANOMALY" : "NORMAL");
+      e.put("eventId", l.eventId());
+      out.add(e);
+    }
+    return out;
+  }
+
+  private static void clean(Path dir) {
+    deleteTree(dir);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
+}
