@@ -1,5 +1,6 @@
 package io.vigil.training.watch;
 
+import io.vigil.features.FeatureSet;
 import io.vigil.schemas.FeatureVector;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,8 +34,19 @@ final class FeatureStore {
     }
   };
 
-  FeatureStore(int capacity) {
+  /**
+   * @param known feature sets whose vectors may come without names (producers omit them; the
+   *     names are resolved by the feature-set version the vector carries)
+   */
+  FeatureStore(int capacity, List<FeatureSet> known) {
     this.capacity = capacity;
+    for (FeatureSet set : known) {
+      namesByVersion.put(set.version(), List.copyOf(set.featureNames()));
+    }
+  }
+
+  FeatureStore(int capacity) {
+    this(capacity, List.of(FeatureSet.smdDefault()));
   }
 
   /** Stores {@code v} (replacing an earlier vector of the same sample); false when it has no names. */
