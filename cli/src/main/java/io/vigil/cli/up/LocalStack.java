@@ -307,7 +307,7 @@ public final class LocalStack implements AutoCloseable {
         new LabelingConfig.Server("127.0.0.1", config.labeling().port(), false, d.server().shutdownGraceSeconds()),
         new LabelingConfig.Db("jdbc:h2:file:" + dir.resolve("labels") + ";WRITE_DELAY=0", "sa", "", 10),
         new LabelingConfig.Kafka(true, bootstrapServers, d.kafka().groupId(), t.name(VigilTopic.LABEL_REQUESTS),
-            t.name(VigilTopic.LABELS), t.name(VigilTopic.MODEL_EVENTS), d.kafka().dlqTopic(),
+            t.name(VigilTopic.LABELS), t.name(VigilTopic.MODEL_EVENTS), t.name(VigilTopic.DLQ_LABEL_REQUESTS),
             d.kafka().outboxMarkerTopic(), d.kafka().transactionalId(), d.kafka().relayIntervalMillis()),
         new LabelingConfig.Security(creds.sessionSecret(), d.security().sessionHours(),
             d.security().loginAttemptsPerMinute(), "admin", creds.adminPassword(), "annotator",
@@ -378,6 +378,7 @@ public final class LocalStack implements AutoCloseable {
     o.put("topics.labels", t.name(VigilTopic.LABELS));
     o.put("topics.drift", t.name(VigilTopic.DRIFT));
     o.put("topics.labelRequests", t.name(VigilTopic.LABEL_REQUESTS));
+    o.put("topics.dlq", t.name(VigilTopic.DLQ_LABEL_REQUEST_JOB));
     o.put("checkpointDir", checkpointDir("label-requests"));
     return writeJobConfig("label-requests.yaml",
         overridden(LabelRequestConfig.loader().toYaml(LabelRequestConfig.loader().load(null, System.getenv())), o));
@@ -392,6 +393,7 @@ public final class LocalStack implements AutoCloseable {
     o.put("predictionsTopic", t.name(VigilTopic.PREDICTIONS));
     o.put("labelsTopic", t.name(VigilTopic.LABELS));
     o.put("driftTopic", t.name(VigilTopic.DRIFT));
+    o.put("dlqTopic", t.name(VigilTopic.DLQ_DRIFT));
     o.put("checkpointDir", checkpointDir("drift-monitor"));
     o.put("registry.trackingUri", registryUrl);
     o.put("registry.s3Endpoint", s3Endpoint);
@@ -425,7 +427,7 @@ public final class LocalStack implements AutoCloseable {
     ScoringJobConfig d = ScoringJobConfig.loader().load(null, System.getenv());
     TopicNames t = config.topicNames();
     return new ScoringJobConfig(d.jobName(), bootstrapServers, t.name(VigilTopic.FEATURES),
-        t.name(VigilTopic.PREDICTIONS), d.dlqTopic(), d.groupId(), d.transactionalIdPrefix(),
+        t.name(VigilTopic.PREDICTIONS), t.name(VigilTopic.DLQ_SCORING), d.groupId(), d.transactionalIdPrefix(),
         d.transactionTimeout(), d.featureSetFile(),
         new ScoringJobConfig.Serving(servingTarget, false, null, null, config.loop().modelName(), "champion"),
         d.async(), d.retry(), d.circuitBreaker(), d.checkpointInterval(), checkpointDir("scoring"),

@@ -19,7 +19,15 @@ public enum VigilTopic {
   DLQ_TELEMETRY("vigil.dlq.telemetry", 1, Map.of("retention.ms", days(30))),
   DLQ_FEATURES("vigil.dlq.features", 1, Map.of("retention.ms", days(30))),
   DLQ_PREDICTIONS("vigil.dlq.predictions", 1, Map.of("retention.ms", days(30))),
-  DLQ_LABELS("vigil.dlq.labels", 1, Map.of("retention.ms", days(30)));
+  DLQ_LABELS("vigil.dlq.labels", 1, Map.of("retention.ms", days(30))),
+  /** Feature vectors the scoring job could not read or serving refused (INVALID_ARGUMENT, NOT_FOUND). */
+  DLQ_SCORING("vigil.dlq.scoring", 1, Map.of("retention.ms", days(30))),
+  /** Records the drift job could not read, and samples that came after their window closed. */
+  DLQ_DRIFT("vigil.dlq.drift", 1, Map.of("retention.ms", days(30))),
+  /** Label requests the labeling UI could not read. */
+  DLQ_LABEL_REQUESTS("vigil.dlq.label-requests", 1, Map.of("retention.ms", days(30))),
+  /** Records the label-request job could not read. */
+  DLQ_LABEL_REQUEST_JOB("vigil.dlq.label-requests-job", 1, Map.of("retention.ms", days(30)));
 
   private final String defaultName;
   private final int partitions;
