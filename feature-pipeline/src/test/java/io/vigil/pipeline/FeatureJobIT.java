@@ -205,11 +205,16 @@ class FeatureJobIT {
     }
 
     @Override
-    public FeatureVector map(FeatureVector v) {
+    public FeatureVector map(FeatureVector v) throws InterruptedException {
       seen++;
       if ((attempt == 0 && seen == 3000) || (attempt == 1 && seen == 2500)) {
         FAILURES.incrementAndGet();
         throw new IllegalStateException("injected failure mid-stream (attempt " + attempt + ")");
+      }
+      if (attempt == 2 && seen <= 1500) {
+        // keep the third attempt running across several checkpoints (every 400 ms), so the
+        // failure during a checkpoint happens however fast the machine replays the rest
+        Thread.sleep(1);
       }
       return v;
     }
