@@ -87,11 +87,20 @@ public final class SubmitCommand implements Callable<Integer> {
 
   /** Submits the named job ({@code feature-pipeline}, {@code scoring}, ...) with the jar built in this repository. */
   public static JobSubmission submit(URI jobManager, String jobName, Path jobConfig) {
+    return submit(jobManager, jobName, jobConfig, null);
+  }
+
+  /** The same, restoring the job's state from {@code restorePath} (a retained checkpoint or savepoint) when set. */
+  public static JobSubmission submit(URI jobManager, String jobName, Path jobConfig, String restorePath) {
     Job j = Job.named(jobName);
-    return submit(jobManager, j, home().resolve(j.jar), jobConfig, null);
+    return submit(jobManager, j, home().resolve(j.jar), jobConfig, null, restorePath);
   }
 
   static JobSubmission submit(URI jobManager, Job j, Path jar, Path config, Integer parallelism) {
+    return submit(jobManager, j, jar, config, parallelism, null);
+  }
+
+  static JobSubmission submit(URI jobManager, Job j, Path jar, Path config, Integer parallelism, String restorePath) {
     FlinkRestClient flink = new FlinkRestClient(jobManager);
     String jarId = flink.upload(jar);
     List<String> args = new ArrayList<>();
@@ -102,7 +111,7 @@ public final class SubmitCommand implements Callable<Integer> {
       args.add("--config");
       args.add(config.toAbsolutePath().toString());
     }
-    return new JobSubmission(jarId, flink.run(jarId, j.entryClass, args, parallelism));
+    return new JobSubmission(jarId, flink.run(jarId, j.entryClass, args, parallelism, restorePath));
   }
 
   static Path home() {

@@ -78,6 +78,18 @@ public final class DynamicBatcher implements AutoCloseable {
     };
   }
 
+  /**
+   * Told the outcome of one queued request, on the worker that scored it: either the batch's
+   * answers and which of its rows are this request's, or why it was not scored. Handing over the
+   * whole batch saves copying each request's rows out of it.
+   */
+  interface Completion {
+    /** Rows {@code [from, from + n)} of {@code all} are this request's. */
+    void scored(ScoreBatch all, int from, int n);
+
+    void failed(ServingException error);
+  }
+
   private final String name;
   private final Settings settings;
   private final int cols;
@@ -131,6 +143,26 @@ public final class DynamicBatcher implements AutoCloseable {
    */
   public CompletableFuture<ScoreBatch> submit(FeatureBatch rows, long deadlineNanos,
       BooleanSupplier cancelled) {
+    CompletableFuture<ScoreBatch> result = new CompletableFuture<>();
+    submit(rows, deadlineNanos, cancelled, new Completion() {
+      @Override
+      public void scored(ScoreBatch all, int from, int n) {
+        result.complete(from == 0 && n == all.rows() ? all : all.slice(from, n));
+      }
+
+      @Override
+      public void failed(ServingException error) {
+        result.completeExceptionally(error);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Queues a request's rows; {@code done} is told the outcome exactly once, on a batcher thread
+   * (or, for a refused request, not at all: the exception is thrown here).
+   */
+  void submit(FeatureBatch rows, long deadlineNanos, BooleanSupplier cancelled, Completion done) {
     if (rows.cols() != cols) {
       throw ServingException.invalid("the model takes " + cols + " features per row");
     }
@@ -140,7 +172,7 @@ public final class DynamicBatcher implements AutoCloseable {
     if (closing) {
       throw new ServingException(ErrorCode.UNAVAILABLE, "the model is being unloaded; retry");
     }
-    Pending p = new Pending(rows, deadlineNanos, cancelled, new CompletableFuture<>());
+    Pending p = new Pending(rows, deadlineNanos, cancelled, requireNonNull(done, "done"));
     if (!queue.offer(p)) {
       listener.rejected();
       throw new ServingException(ErrorCode.RESOURCE_EXHAUSTED,
@@ -149,7 +181,6 @@ public final class DynamicBatcher implements AutoCloseable {
     if (queuedRows.addAndGet(rows.rows()) >= rowsWanted && gathering) {
       LockSupport.unpark(dispatcher);
     }
-    return p.result();
   }
 
   /** Scores rows directly on one pooled predictor, bypassing the queue (warm-up, tests). */
@@ -265,10 +296,9 @@ public final class DynamicBatcher implements AutoCloseable {
     List<Pending> live = new ArrayList<>(batch.size());
     for (Pending p : batch) {
       if (p.cancelled.getAsBoolean()) {
-        p.result.completeExceptionally(new ServingException(ErrorCode.CANCELLED,
-            "the call was cancelled before it ran"));
+        p.fail(new ServingException(ErrorCode.CANCELLED, "the call was cancelled before it ran"));
       } else if (now - p.deadlineNanos > 0 && p.deadlineNanos != Long.MAX_VALUE) {
-        p.result.completeExceptionally(new ServingException(ErrorCode.DEADLINE_EXCEEDED,
+        p.fail(new ServingException(ErrorCode.DEADLINE_EXCEEDED,
             "the deadline passed while the request was queued"));
       } else {
         live.add(p);
@@ -308,20 +338,15 @@ public final class DynamicBatcher implements AutoCloseable {
       modelCalls.incrementAndGet();
       rowsScored.addAndGet(rows);
       listener.modelCall(rows, took);
-      if (batch.size() == 1) {
-        batch.get(0).result.complete(out);
-      } else {
-        int row = 0;
-        for (Pending p : batch) {
-          p.result.complete(slice(out, row, p.rows.rows()));
-          row += p.rows.rows();
-        }
+      int row = 0;
+      for (Pending p : batch) {
+        p.scored(out, row);
+        row += p.rows.rows();
       }
     } catch (TranslateException | RuntimeException e) {
       LOG.error("model call failed model={} requests={}", name, batch.size(), e);
       for (Pending p : batch) {
-        p.result.completeExceptionally(new ServingException(ErrorCode.INTERNAL,
-            "the model failed to score the request"));
+        p.fail(new ServingException(ErrorCode.INTERNAL, "the model failed to score the request"));
       }
     } finally {
       if (predictor != null) {
@@ -335,16 +360,11 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  private ScoreBatch slice(ScoreBatch all, int from, int n) {
-    return all.slice(from, n); // scores, uncertainty, attributions and (with a head) probability
-  }
-
   private void failAll(List<Pending> taken) {
     List<Pending> left = new ArrayList<>(taken);
     queue.drainTo(left);
     for (Pending p : left) {
-      p.result.completeExceptionally(new ServingException(ErrorCode.UNAVAILABLE,
-          "the server is stopping; retry"));
+      p.fail(new ServingException(ErrorCode.UNAVAILABLE, "the server is stopping; retry"));
     }
   }
 
@@ -380,5 +400,23 @@ public final class DynamicBatcher implements AutoCloseable {
   }
 
   private record Pending(FeatureBatch rows, long deadlineNanos, BooleanSupplier cancelled,
-      CompletableFuture<ScoreBatch> result) {}
+      Completion done) {
+
+    /** Answers this request from the batch; a failing answer never stops the others. */
+    void scored(ScoreBatch all, int from) {
+      try {
+        done.scored(all, from, rows.rows());
+      } catch (RuntimeException e) {
+        LOG.error("answering a scored request failed", e);
+      }
+    }
+
+    void fail(ServingException error) {
+      try {
+        done.failed(error);
+      } catch (RuntimeException e) {
+        LOG.error("answering a failed request failed", e);
+      }
+    }
+  }
 }

@@ -53,9 +53,9 @@ public final class InferRequestDecoder {
     if (req.getInputsCount() == 0) {
       throw ServingException.invalid("the request has no inputs; the model takes '" + INPUT + "'");
     }
-    Set<String> names = new HashSet<>();
+    Set<String> names = req.getInputsCount() == 1 ? null : new HashSet<>();
     for (InferInputTensor t : req.getInputsList()) {
-      if (!names.add(t.getName())) {
+      if (names != null && !names.add(t.getName())) {
         throw ServingException.invalid("input '" + t.getName() + "' appears more than once");
       }
       if (!t.getName().equals(INPUT)) {
@@ -135,10 +135,11 @@ public final class InferRequestDecoder {
       }
     }
     // 6. outputs
-    List<String> outputs = new ArrayList<>();
+    List<String> outputs;
     if (req.getOutputsCount() == 0) {
-      outputs.addAll(spec.outputs());
+      outputs = spec.outputs();
     } else {
+      outputs = new ArrayList<>();
       for (ModelInferRequest.InferRequestedOutputTensor o : req.getOutputsList()) {
         if (!spec.outputs().contains(o.getName())) {
           throw ServingException.invalid("unknown output '" + printable(o.getName())

@@ -4,7 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.vigil.model.ScoreBatch;
@@ -25,7 +30,8 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,12 +110,42 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
   }
 
+  /**
+   * The service as the server binds it: ModelInfer answers in its wire form ({@link InferAnswer}:
+   * encoded straight from the scores), under the same method name, schema (reflection lists it
+   * unchanged) and request marshaller; the other methods as generated. {@link #bindService()} (and
+   * {@link #modelInfer}) still give the plain generated form.
+   */
+  public ServerServiceDefinition serviceDefinition() {
+    ServerServiceDefinition standard = bindService();
+    MethodDescriptor<ModelInferRequest, ModelInferResponse> infer = GRPCInferenceServiceGrpc.getModelInferMethod();
+    MethodDescriptor<ModelInferRequest, InferAnswer> encoded =
+        infer.toBuilder(infer.getRequestMarshaller(), InferAnswer.MARSHALLER).build();
+    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(GRPCInferenceServiceGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(standard.getServiceDescriptor().getSchemaDescriptor());
+    for (MethodDescriptor<?, ?> m : standard.getServiceDescriptor().getMethods()) {
+      descriptor.addMethod(m.getFullMethodName().equals(infer.getFullMethodName()) ? encoded : m);
+    }
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
+    for (ServerMethodDefinition<?, ?> m : standard.getMethods()) {
+      if (m.getMethodDescriptor().getFullMethodName().equals(infer.getFullMethodName())) {
+        b.addMethod(encoded, ServerCalls.asyncUnaryCall(
+            (ModelInferRequest request, StreamObserver<InferAnswer> out) -> infer(request, out, a -> a)));
+      } else {
+        b.addMethod(m);
+      }
+    }
+    return b.build();
+  }
+
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+    infer(request, out, InferAnswer::toMessage);
+  }
+
+  private <T> void infer(ModelInferRequest request, StreamObserver<T> out, Function<InferAnswer, T> form) {
     long t0 = System.nanoTime();
-    ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) out;
-    AtomicBoolean cancelled = new AtomicBoolean();
-    call.setOnCancelHandler(() -> cancelled.set(true));
+    ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) out;
     Deadline deadline = Context.current().getDeadline();
     long deadlineNanos = deadline == null ? Long.MAX_VALUE
         : t0 + deadline.timeRemaining(TimeUnit.NANOSECONDS);
@@ -118,9 +154,6 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       return;
     }
     LoadedModel model;
-    DecodedRequest decoded;
-    boolean logPrediction;
-    CompletableFuture<ScoreBatch> scored;
     try {
       model = acquire(request.getModelName(), request.getModelVersion());
     } catch (ServingException e) {
@@ -128,45 +161,102 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       return;
     }
     try {
-      decoded = InferRequestDecoder.decode(request, model.spec(), maxBatchRows);
-      logPrediction = InferRequestDecoder.logPrediction(request);
-      scored = model.batcher().submit(decoded.batch(), deadlineNanos, cancelled::get);
+      DecodedRequest decoded = InferRequestDecoder.decode(request, model.spec(), maxBatchRows);
+      boolean logPrediction = InferRequestDecoder.logPrediction(request);
+      Answer<T> answer = new Answer<>(request, call, form, model, decoded, logPrediction, deadline, t0);
+      call.setOnCancelHandler(answer);
+      model.batcher().submit(decoded.batch(), deadlineNanos, answer, answer);
     } catch (ServingException e) {
       model.release();
       fail("ModelInfer", t0, out, e);
-      return;
     } catch (RuntimeException e) {
       model.release();
       fail("ModelInfer", t0, out, asServing(e));
-      return;
     }
-    scored.whenComplete((scores, error) -> {
+  }
+
+  /**
+   * One ModelInfer call waiting for its rows to be scored: answers it (on the batcher's worker),
+   * and tells the batcher whether the caller is gone. One object per call instead of a flag, a
+   * future and three lambdas.
+   */
+  private final class Answer<T> implements DynamicBatcher.Completion, BooleanSupplier, Runnable {
+    private final ModelInferRequest request;
+    private final ServerCallStreamObserver<T> out;
+    private final Function<InferAnswer, T> form;
+    private final LoadedModel model;
+    private final DecodedRequest decoded;
+    private final boolean logPrediction;
+    private final Deadline deadline;
+    private final long t0;
+    private volatile boolean cancelled;
+
+    Answer(ModelInferRequest request, ServerCallStreamObserver<T> out, Function<InferAnswer, T> form,
+        LoadedModel model, DecodedRequest decoded, boolean logPrediction, Deadline deadline, long t0) {
+      this.request = request;
+      this.out = out;
+      this.form = form;
+      this.model = model;
+      this.decoded = decoded;
+      this.logPrediction = logPrediction;
+      this.deadline = deadline;
+      this.t0 = t0;
+    }
+
+    /** The caller cancelled (or its deadline passed): gRPC's cancel handler. */
+    @Override
+    public void run() {
+      cancelled = true;
+    }
+
+    /** Whether the caller is gone, asked by the batcher before it runs the rows. */
+    @Override
+    public boolean getAsBoolean() {
+      return cancelled;
+    }
+
+    private boolean gone() {
+      if (!cancelled) {
+        return false;
+      }
+      // the caller is gone (cancelled, or its deadline passed): nothing to answer
+      boolean expired = deadline != null && deadline.isExpired();
+      metrics.request("ModelInfer", (expired ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED).name(),
+          System.nanoTime() - t0);
+      return true;
+    }
+
+    @Override
+    public void scored(ScoreBatch all, int from, int n) {
       model.release();
-      if (cancelled.get()) {
-        // the caller is gone (cancelled, or its deadline passed): nothing to answer
-        boolean expired = deadline != null && deadline.isExpired();
-        metrics.request("ModelInfer", (expired ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED).name(),
-            System.nanoTime() - t0);
+      if (gone()) {
         return;
       }
-      if (error != null) {
-        fail("ModelInfer", t0, out, asServing(error));
-        return;
-      }
-      ModelInferResponse response;
+      T response;
       try {
-        response = InferResponses.infer(request.getId(), model.id(), model.spec(), decoded, scores);
+        response = form.apply(InferAnswer.encode(model.answerTemplate(), request.getIdBytes(),
+            decoded.outputs(), decoded.raw(), all, from, n));
       } catch (RuntimeException e) {
         fail("ModelInfer", t0, out, asServing(e));
         return;
       }
       long latencyMicros = (System.nanoTime() - t0) / 1_000;
       reply("ModelInfer", t0, out, response);
-      if (logPrediction) {
-        log(model, request.getId(), decoded, scores, latencyMicros, false);
+      if (logPrediction && sink != PredictionSink.NONE) {
+        log(model, request.getId(), decoded, from == 0 && n == all.rows() ? all : all.slice(from, n),
+            latencyMicros, false);
       }
       shadow(request.getId(), decoded);
-    });
+    }
+
+    @Override
+    public void failed(ServingException error) {
+      model.release();
+      if (gone()) {
+        return;
+      }
+      fail("ModelInfer", t0, out, error);
+    }
   }
 
   private void shadow(String requestId, DecodedRequest decoded) {

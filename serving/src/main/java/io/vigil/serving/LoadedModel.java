@@ -19,6 +19,7 @@ public final class LoadedModel {
   private final ModelArtifact artifact;
   private final DynamicBatcher batcher;
   private final Path directory;
+  private final InferAnswer.Template answerTemplate;
   private int inFlight;
   private boolean retired;
 
@@ -27,6 +28,12 @@ public final class LoadedModel {
     this.artifact = requireNonNull(artifact, "artifact");
     this.batcher = requireNonNull(batcher, "batcher");
     this.directory = directory;
+    this.answerTemplate = new InferAnswer.Template(id, artifact.spec());
+  }
+
+  /** What every answer of this version shares, encoded once. */
+  InferAnswer.Template answerTemplate() {
+    return answerTemplate;
   }
 
   public ModelId id() {

@@ -164,7 +164,7 @@ public final class ServingServer implements AutoCloseable {
     Server server = transport
         .executor(executor)
         .maxInboundMessageSize(g.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(inference, interceptors))
+        .addService(ServerInterceptors.intercept(inference.serviceDefinition(), interceptors))
         .addService(ServerInterceptors.intercept(health.getHealthService(), interceptors))
         .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), interceptors))
         .build();

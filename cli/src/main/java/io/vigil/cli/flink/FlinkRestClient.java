@@ -61,12 +61,24 @@ public final class FlinkRestClient {
 
   /** Runs an uploaded jar; returns the job id. */
   public String run(String jarId, String entryClass, List<String> args, Integer parallelism) {
+    return run(jarId, entryClass, args, parallelism, null);
+  }
+
+  /**
+   * Runs an uploaded jar, restoring its state from a savepoint or retained checkpoint when {@code
+   * restorePath} is set; returns the job id.
+   */
+  public String run(String jarId, String entryClass, List<String> args, Integer parallelism, String restorePath) {
     try {
       Map<String, Object> req = new java.util.LinkedHashMap<>();
       req.put("entryClass", entryClass);
       req.put("programArgsList", args);
       if (parallelism != null && parallelism > 0) {
         req.put("parallelism", parallelism);
+      }
+      if (restorePath != null) {
+        req.put("savepointPath", restorePath);
+        req.put("allowNonRestoredState", false);
       }
       JsonNode r = send(HttpRequest.newBuilder(base.resolve("jars/" + jarId + "/run"))
           .header("Content-Type", "application/json")
@@ -75,6 +87,12 @@ public final class FlinkRestClient {
     } catch (IOException e) {
       throw new UserException("cannot encode the run request: " + e.getMessage(), e);
     }
+  }
+
+  /** Cancels a job (its retained checkpoints stay: the launcher's cluster retains them on cancellation). */
+  public void cancel(String jobId) {
+    send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "?mode=cancel"))
+        .method("PATCH", HttpRequest.BodyPublishers.noBody()).build());
   }
 
   /** The job's state (RUNNING, FAILED, ...). */

@@ -59,6 +59,8 @@ public final class LocalFlink implements AutoCloseable {
     conf.set(WebOptions.SUBMIT_ENABLE, true);
     conf.set(CoreOptions.CLASSLOADER_RESOLVE_ORDER, "parent-first");
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
+    // the jobs' last checkpoints survive a stop, so the next `up` resumes them with their state
+    conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     MiniCluster mc = new MiniCluster(new MiniClusterConfiguration.Builder()
         .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
     mc.start();

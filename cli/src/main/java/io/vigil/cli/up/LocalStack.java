@@ -12,6 +12,7 @@ import io.vigil.embedded.EmbeddedKafka;
 import io.vigil.embedded.EmbeddedS3;
 import io.vigil.schemas.topics.TopicInstaller;
 import io.vigil.cli.SubmitCommand;
+import io.vigil.cli.flink.FlinkRestClient;
 import io.vigil.cli.flink.LocalFlink;
 import io.vigil.labeling.LabelingConfig;
 import io.vigil.registry.client.ClientSettings;
@@ -343,25 +344,25 @@ public final class LocalStack implements AutoCloseable {
     }
     if (f.featurePipeline()) {
       Path jobConfig = writeFeatureJobConfig();
-      SubmitCommand.JobSubmission job = SubmitCommand.submitFeaturePipeline(rest, jobConfig);
+      SubmitCommand.JobSubmission job = submitJob(rest, "feature-pipeline", jobConfig, checkpointDir("feature-pipeline"));
       endpoints.add(new Endpoint("Job", "feature-pipeline " + job.jobId(),
           "telemetry -> features, config " + jobConfig));
     }
     if (config.loop().scoring() && servingTarget != null) {
       Path jobConfig = writeJobConfig("scoring.yaml", ScoringJobConfig.loader().toYaml(scoringJobConfig()));
-      SubmitCommand.JobSubmission job = SubmitCommand.submit(rest, "scoring", jobConfig);
+      SubmitCommand.JobSubmission job = submitJob(rest, "scoring", jobConfig, checkpointDir("scoring"));
       endpoints.add(new Endpoint("Job", "scoring " + job.jobId(),
           "features -> serving (async gRPC) -> predictions, config " + jobConfig));
     }
     if (config.loop().drift() && registryUrl != null) {
       Path jobConfig = driftJobConfig();
-      SubmitCommand.JobSubmission job = SubmitCommand.submit(rest, "drift-monitor", jobConfig);
+      SubmitCommand.JobSubmission job = submitJob(rest, "drift-monitor", jobConfig, checkpointDir("drift-monitor"));
       endpoints.add(new Endpoint("Job", "drift-monitor " + job.jobId(),
           "features + predictions vs each version's reference profile -> drift reports, config " + jobConfig));
     }
     if (config.loop().labelRequests()) {
       Path jobConfig = labelRequestJobConfig();
-      SubmitCommand.JobSubmission job = SubmitCommand.submit(rest, "label-requests", jobConfig);
+      SubmitCommand.JobSubmission job = submitJob(rest, "label-requests", jobConfig, checkpointDir("label-requests"));
       endpoints.add(new Endpoint("Job", "label-requests " + job.jobId(),
           "predictions + telemetry + labels -> label requests (uncertainty, incidents, budget), config " + jobConfig));
     }
@@ -435,6 +436,78 @@ public final class LocalStack implements AutoCloseable {
         d.parallelism());
   }
 
+  /**
+   * Submits a job, resuming it from its newest retained checkpoint under {@code checkpointDir} when an
+   * earlier {@code up} left one (state, source offsets and sink transactions consistent: nothing
+   * recomputed from scratch, nothing written twice). A checkpoint that cannot be restored (e.g. the
+   * job changed incompatibly) is reported and the job starts fresh from its committed offsets. The job
+   * is cancelled when the stack stops; its last checkpoint is retained for the next {@code up}.
+   */
+  private SubmitCommand.JobSubmission submitJob(URI rest, String name, Path jobConfig, String checkpointDir) {
+    String restore = latestCheckpoint(checkpointDir);
+    SubmitCommand.JobSubmission job;
+    if (restore != null) {
+      try {
+        job = SubmitCommand.submit(rest, name, jobConfig, restore);
+        LOG.info("{} resumed from {}", name, restore);
+      } catch (UserException e) {
+        LOG.warn("{} could not resume from {} ({}); starting it from its committed offsets", name, restore,
+            e.getMessage());
+        job = SubmitCommand.submit(rest, name, jobConfig, null);
+      }
+    } else {
+      job = SubmitCommand.submit(rest, name, jobConfig, null);
+    }
+    String jobId = job.jobId();
+    FlinkRestClient flink = new FlinkRestClient(rest);
+    started.push(() -> {
+      try {
+        flink.cancel(jobId);
+      } catch (RuntimeException e) {
+        LOG.warn("cancelling {} ({}) failed: {}", name, jobId, e.getMessage());
+      }
+    });
+    return job;
+  }
+
+  /** The newest completed checkpoint ({@code chk-N} with its {@code _metadata}) under {@code dir}, or null. */
+  private String latestCheckpoint(String dir) {
+    try {
+      if (dir.startsWith("s3://")) {
+        String rest = dir.substring("s3://".length());
+        int slash = rest.indexOf('/');
+        String bucket = slash < 0 ? rest : rest.substring(0, slash);
+        String prefix = slash < 0 ? "" : rest.substring(slash + 1) + "/";
+        MinioClient minio = MinioClient.builder().endpoint(s3Endpoint)
+            .credentials(config.s3().accessKey(), config.s3().secretKey()).region(config.s3().region()).build();
+        String best = null;
+        java.time.ZonedDateTime bestTime = null;
+        for (var r : minio.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+            .recursive(true).build())) {
+          var item = r.get();
+          if (item.objectName().endsWith("/_metadata")
+              && (bestTime == null || item.lastModified().isAfter(bestTime))) {
+            bestTime = item.lastModified();
+            best = item.objectName();
+          }
+        }
+        return best == null ? null : "s3://" + bucket + "/" + best.substring(0, best.length() - "/_metadata".length());
+      }
+      Path root = Path.of(URI.create(dir));
+      if (!Files.isDirectory(root)) {
+        return null;
+      }
+      try (var files = Files.walk(root, 3)) {
+        return files.filter(f -> f.getFileName().toString().equals("_metadata"))
+            .max(java.util.Comparator.comparingLong(f -> f.toFile().lastModified()))
+            .map(f -> f.getParent().toUri().toString()).orElse(null);
+      }
+    } catch (Exception e) {
+      LOG.warn("cannot look for retained checkpoints under {}: {}", dir, e.toString());
+      return null;
+    }
+  }
+
   /** Where a job checkpoints: the checkpoint bucket when Flink can reach S3, else the work directory. */
   private String checkpointDir(String job) {
     boolean s3 = !config.flink().embedded() || LocalFlink.hasS3Plugin(pluginsDir());
@@ -465,8 +538,7 @@ public final class LocalStack implements AutoCloseable {
     // checkpoints and the archive go to S3 when Flink can reach it (the S3 plugin is installed);
     // otherwise to the work directory
     boolean s3 = !config.flink().embedded() || LocalFlink.hasS3Plugin(pluginsDir());
-    String checkpoints = s3 ? "s3://vigil-checkpoints/feature-pipeline"
-        : work.resolve("flink/checkpoints/feature-pipeline").toUri().toString();
+    String checkpoints = checkpointDir("feature-pipeline");
     String archive = s3 ? "s3://vigil-features/archive" : work.resolve("features-archive").toUri().toString();
     TopicNames t = config.topicNames();
     FeatureJobConfig job = new FeatureJobConfig(d.jobName(), bootstrapServers,

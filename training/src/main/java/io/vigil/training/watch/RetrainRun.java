@@ -218,13 +218,23 @@ final class RetrainRun {
           "retrained on " + unsup.size() + " rows and " + learn.size() + " labels (" + trigger + ")", tags, actor));
 
       // the decision
+      // F1 at each model's own threshold decides; when it cannot tell them apart (within the margin,
+      // e.g. a hold-out without a flagged anomaly), the ranking does: PR-AUC, by the same margin
       double cand = metrics.get("holdout_f1");
       Double champ = metrics.get("champion_holdout_f1");
-      boolean better = champ == null || cand >= champ + w.promotion().margin();
+      double margin = w.promotion().margin();
+      Double candAuc = metrics.get("holdout_pr_auc");
+      Double champAuc = metrics.get("champion_holdout_pr_auc");
+      boolean tie = champ != null && Math.abs(cand - champ) < margin;
+      boolean better = champ == null || cand >= champ + margin
+          || (tie && candAuc != null && champAuc != null && Double.isFinite(candAuc) && Double.isFinite(champAuc)
+              && candAuc >= champAuc + margin);
       String compared = String.format(java.util.Locale.ROOT, "holdout F1 %.4f vs champion %s (margin %.3f, %d"
           + " holdout labels)", cand, champ == null ? (championVersion == null ? "none" : "v" + championVersion
           + " not comparable") : String.format(java.util.Locale.ROOT, "v%s %.4f", championVersion, champ),
-          w.promotion().margin(), holdout.size());
+          margin, holdout.size())
+          + (tie && candAuc != null && champAuc != null ? String.format(java.util.Locale.ROOT,
+              "; F1 tied, PR-AUC %.4f vs %.4f", candAuc, champAuc) : "");
       RetrainDecision.Outcome outcome;
       String reason;
       if (!better) {
