@@ -6,20 +6,19 @@ import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.wire.AvroSerde;
+import io.vigil.streamio.JobSetup;
+import io.vigil.streamio.KafkaSinks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Properties;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -47,6 +46,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * their own; {@link #main} wires the Kafka ones from the configuration.
  */
 public final class FeatureJob {
+
+  /** Producer batches of the sinks: the job writes at high rates. */
+  static final int PRODUCER_BATCH_BYTES = 512 * 1024;
 
   /** Operator uids: stable across versions, so savepoints restore into new builds. */
   static final String UID_SOURCE = "telemetry-source";
@@ -137,23 +139,13 @@ public final class FeatureJob {
   }
 
   public static KafkaSink<FeatureVector> featureSink(FeatureJobConfig cfg) {
-    return KafkaSink.<FeatureVector>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new FeatureSerializer(cfg.featuresTopic()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-features")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new FeatureSerializer(cfg.featuresTopic()), cfg.transactionalIdPrefix() + "-features",
+        cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
   }
 
   public static KafkaSink<DeadLetter> dlqSink(FeatureJobConfig cfg) {
-    return KafkaSink.<DeadLetter>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new DeadLetterSerializer(cfg.dlqTopic()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-dlq")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
+        cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
   }
 
   /** Avro files under {@code archiveDir/date=YYYY-MM-DD/hour=HH/}, rolled on every checkpoint. */
@@ -165,27 +157,11 @@ public final class FeatureJob {
         .build();
   }
 
-  private static Properties producerProps(FeatureJobConfig cfg) {
-    Properties p = new Properties();
-    p.setProperty("transaction.timeout.ms", Long.toString(cfg.transactionTimeout().toMillis()));
-    p.setProperty("compression.type", "lz4");
-    p.setProperty("linger.ms", "20");
-    p.setProperty("batch.size", Integer.toString(512 * 1024));
-    return p;
-  }
-
   /** Checkpointing, state and file-system settings of the job. */
   public static Configuration flinkConfiguration(FeatureJobConfig cfg) {
-    Configuration c = new Configuration();
-    c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
-    if (cfg.s3() != null && cfg.s3().endpoint() != null && !cfg.s3().endpoint().isBlank()) {
-      c.setString("s3.endpoint", cfg.s3().endpoint());
-      c.setString("s3.access-key", cfg.s3().accessKey());
-      c.setString("s3.secret-key", cfg.s3().secretKey());
-      c.setString("s3.path.style.access", Boolean.toString(cfg.s3().pathStyle()));
-    }
-    return c;
+    FeatureJobConfig.S3 s3 = cfg.s3();
+    return s3 == null ? JobSetup.checkpointStorage(cfg.checkpointDir(), null, null, null, true)
+        : JobSetup.checkpointStorage(cfg.checkpointDir(), s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.pathStyle());
   }
 
   public static void configure(StreamExecutionEnvironment env, FeatureJobConfig cfg) {
@@ -202,14 +178,7 @@ public final class FeatureJob {
 
   /** Entry point for {@code flink run} and the REST API: {@code [--config FILE]}. */
   public static void main(String[] args) throws Exception {
-    Path file = null;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        file = Path.of(args[++i]);
-      } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--config FILE]");
-      }
-    }
+    Path file = JobSetup.configFile(args);
     FeatureJobConfig cfg = FeatureJobConfig.loader().load(file, System.getenv());
     FeatureSet set = cfg.featureSetFile() == null ? FeatureSet.smdDefault()
         : FeatureSet.load(Path.of(cfg.featureSetFile()));

@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Properties;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -17,10 +16,10 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import io.vigil.streamio.JobSetup;
+import io.vigil.streamio.KafkaSinks;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -190,39 +189,18 @@ public final class LabelRequestJob {
   }
 
   public static KafkaSink<Candidate> requestSink(LabelRequestConfig cfg) {
-    return KafkaSink.<Candidate>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new RequestSerializer(cfg.topics().labelRequests()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-requests")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new RequestSerializer(cfg.topics().labelRequests()), cfg.transactionalIdPrefix() + "-requests",
+        cfg.transactionTimeout());
   }
 
   public static KafkaSink<RequestInput> dlqSink(LabelRequestConfig cfg) {
-    return KafkaSink.<RequestInput>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new DeadLetterSerializer(cfg.topics().dlq()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-dlq")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
-  }
-
-  private static Properties producerProps(LabelRequestConfig cfg) {
-    Properties p = new Properties();
-    p.setProperty("transaction.timeout.ms", Long.toString(cfg.transactionTimeout().toMillis()));
-    p.setProperty("compression.type", "lz4");
-    p.setProperty("linger.ms", "20");
-    return p;
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.topics().dlq()), cfg.transactionalIdPrefix() + "-dlq",
+        cfg.transactionTimeout());
   }
 
   /** Checkpoint storage of the job. */
   public static Configuration flinkConfiguration(LabelRequestConfig cfg) {
-    Configuration c = new Configuration();
-    c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
-    return c;
+    return JobSetup.checkpointStorage(cfg.checkpointDir(), null, null, null, true);
   }
 
   public static void configure(StreamExecutionEnvironment env, LabelRequestConfig cfg) {
@@ -236,14 +214,7 @@ public final class LabelRequestJob {
 
   /** Entry point for {@code flink run}, the REST API and {@code vigil submit label-requests}: {@code [--config FILE]}. */
   public static void main(String[] args) throws Exception {
-    Path file = null;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        file = Path.of(args[++i]);
-      } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--config FILE]");
-      }
-    }
+    Path file = JobSetup.configFile(args);
     LabelRequestConfig cfg = LabelRequestConfig.loader().load(file, System.getenv());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
     configure(env, cfg);

@@ -6,11 +6,13 @@ import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.wire.AvroSerde;
+import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.streamio.JobSetup;
+import io.vigil.streamio.KafkaSinks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -18,9 +20,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -184,45 +184,20 @@ public final class ScoringJob {
   }
 
   public static KafkaSink<Prediction> predictionSink(ScoringJobConfig cfg) {
-    return KafkaSink.<Prediction>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new PredictionSerializer(cfg.predictionsTopic()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-predictions")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new PredictionSerializer(cfg.predictionsTopic()), cfg.transactionalIdPrefix() + "-predictions",
+        cfg.transactionTimeout());
   }
 
   public static KafkaSink<DeadLetter> dlqSink(ScoringJobConfig cfg) {
-    return KafkaSink.<DeadLetter>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new DeadLetterSerializer(cfg.dlqTopic()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-dlq")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
-  }
-
-  private static Properties producerProps(ScoringJobConfig cfg) {
-    Properties p = new Properties();
-    p.setProperty("transaction.timeout.ms", Long.toString(cfg.transactionTimeout().toMillis()));
-    p.setProperty("compression.type", "lz4");
-    p.setProperty("linger.ms", "20");
-    return p;
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
+        cfg.transactionTimeout());
   }
 
   /** Checkpointing and file-system settings of the job. */
   public static Configuration flinkConfiguration(ScoringJobConfig cfg) {
-    Configuration c = new Configuration();
-    c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
-    if (cfg.s3() != null && cfg.s3().endpoint() != null && !cfg.s3().endpoint().isBlank()) {
-      c.setString("s3.endpoint", cfg.s3().endpoint());
-      c.setString("s3.access-key", cfg.s3().accessKey());
-      c.setString("s3.secret-key", cfg.s3().secretKey());
-      c.setString("s3.path.style.access", Boolean.toString(cfg.s3().pathStyle()));
-    }
-    return c;
+    FeatureJobConfig.S3 s3 = cfg.s3();
+    return s3 == null ? JobSetup.checkpointStorage(cfg.checkpointDir(), null, null, null, true)
+        : JobSetup.checkpointStorage(cfg.checkpointDir(), s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.pathStyle());
   }
 
   public static void configure(StreamExecutionEnvironment env, ScoringJobConfig cfg) {
@@ -238,14 +213,7 @@ public final class ScoringJob {
 
   /** Entry point for {@code flink run}, the REST API and {@code vigil submit scoring}: {@code [--config FILE]}. */
   public static void main(String[] args) throws Exception {
-    Path file = null;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        file = Path.of(args[++i]);
-      } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--config FILE]");
-      }
-    }
+    Path file = JobSetup.configFile(args);
     ScoringJobConfig cfg = ScoringJobConfig.loader().load(file, System.getenv());
     FeatureSet set = cfg.featureSetFile() == null ? FeatureSet.smdDefault()
         : FeatureSet.load(Path.of(cfg.featureSetFile()));

@@ -1,0 +1,51 @@
+package io.vigil.streamio;
+
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+
+/**
+ * The exactly-once Kafka sinks of Vigil's jobs: records are committed with the checkpoint that
+ * covers them (readers use {@code read_committed}), each sink under its own transactional-id prefix,
+ * with a transaction timeout that must stay under the broker's maximum (15 minutes by default).
+ */
+public final class KafkaSinks {
+
+  private KafkaSinks() {}
+
+  /**
+   * @param transactionalIdPrefix unique per sink of a job (and per job on a cluster)
+   * @param transactionTimeout how long a transaction may stay open: more than a checkpoint interval,
+   *     less than the broker's {@code transaction.max.timeout.ms}
+   */
+  public static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, KafkaRecordSerializationSchema<T> serializer,
+      String transactionalIdPrefix, Duration transactionTimeout) {
+    return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix, transactionTimeout, 0);
+  }
+
+  /** The same with producer batches of up to {@code batchBytes} (0 = the producer's default), for high rates. */
+  public static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, KafkaRecordSerializationSchema<T> serializer,
+      String transactionalIdPrefix, Duration transactionTimeout, int batchBytes) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(transactionalIdPrefix)
+        .setKafkaProducerConfig(producerProperties(transactionTimeout, batchBytes))
+        .build();
+  }
+
+  /** Transaction timeout, lz4, lingering 20 ms, batches of up to {@code batchBytes} (0 = default). */
+  public static Properties producerProperties(Duration transactionTimeout, int batchBytes) {
+    Properties p = new Properties();
+    p.setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()));
+    p.setProperty("compression.type", "lz4");
+    p.setProperty("linger.ms", "20");
+    if (batchBytes > 0) {
+      p.setProperty("batch.size", Integer.toString(batchBytes));
+    }
+    return p;
+  }
+}
