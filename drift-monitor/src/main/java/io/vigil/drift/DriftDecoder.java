@@ -24,6 +24,7 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
 
   private final DriftInput.Kind kind;
   private transient AvroSerde<FeatureVector> features;
+  private transient FastVectorReader fastVectors;
   private transient AvroSerde<Prediction> predictions;
   private transient AvroSerde<LabelEvent> labels;
 
@@ -62,6 +63,13 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
   }
 
   private DriftInput features(byte[] value) {
+    if (fastVectors == null) {
+      fastVectors = new FastVectorReader();
+    }
+    DriftInput fast = fastVectors.read(value); // the current schema, read straight into double[]
+    if (fast != null) {
+      return fast;
+    }
     if (features == null) {
       features = AvroSerde.of(FeatureVector.class);
     }

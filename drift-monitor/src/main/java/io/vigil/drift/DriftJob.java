@@ -71,6 +71,10 @@ public final class DriftJob {
         .<DriftInput>forBoundedOutOfOrderness(cfg.outOfOrderness())
         .withTimestampAssigner((d, kafkaTs) -> d.time)
         .withIdleness(cfg.idleness());
+    // Not watermark-aligned: aligning the two sources keeps the join state small (the predictions
+    // source otherwise runs ahead of the features), but a source paused by alignment for longer than
+    // the idleness timeout is taken for idle and the other's watermark runs ahead, turning samples
+    // late (measured: DriftJobIT lost reports once in three runs). Left for when that is settled.
     DataStream<DriftInput> f = env.fromSource(features, watermarks, "features").uid(UID_FEATURES)
         .name("features (Kafka)");
     DataStream<DriftInput> p = env.fromSource(predictions, watermarks, "predictions").uid(UID_PREDICTIONS)
@@ -220,6 +224,10 @@ public final class DriftJob {
     env.configure(flinkConfiguration(cfg));
     env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     env.getConfig().setAutoWatermarkInterval(50);
+    // Records from the network are always fresh objects, and no operator changes a record it received
+    // or keeps one it has passed on (the join keeps the network's vector and only reads it later):
+    // chained operators can hand records over without a deep copy.
+    env.getConfig().enableObjectReuse();
     if (cfg.parallelism() > 0) {
       env.setParallelism(cfg.parallelism());
     }

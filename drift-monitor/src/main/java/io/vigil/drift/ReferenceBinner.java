@@ -37,6 +37,10 @@ public final class ReferenceBinner extends ProcessFunction<DriftInput, BinnedSam
   private transient Counter refused;
   private transient byte[] side;
   private transient double[] values;
+  /** The last model version binned against the configured feature set (skips the cache's key building). */
+  private transient String lastName;
+  private transient String lastVersion;
+  private transient ReferenceModel lastSetModel;
 
   public ReferenceBinner(ReferenceSource source, FeatureSet set, long retryAfterMillis) {
     this.source = requireNonNull(source, "source");
@@ -68,7 +72,14 @@ public final class ReferenceBinner extends ProcessFunction<DriftInput, BinnedSam
         ref = cache.model(s.modelName, s.modelVersion, "names:" + Arrays.hashCode(s.names) + ":" + s.names.length,
             Arrays.asList(s.names));
       } else if (setVersion.equals(s.featureSetVersion) && setNames.size() == s.values.length) {
-        ref = cache.model(s.modelName, s.modelVersion, "set:" + setVersion, setNames);
+        if (lastSetModel != null && s.modelName.equals(lastName) && s.modelVersion.equals(lastVersion)) {
+          ref = lastSetModel;
+        } else {
+          ref = cache.model(s.modelName, s.modelVersion, "set:" + setVersion, setNames);
+          lastName = s.modelName;
+          lastVersion = s.modelVersion;
+          lastSetModel = ref;
+        }
       } else {
         refuse(s, ctx, "UNKNOWN_FEATURE_SET", "vector " + s.sampleId + " has no feature names and feature set "
             + s.featureSetVersion + " (" + s.values.length + " values) is not the configured " + setVersion);

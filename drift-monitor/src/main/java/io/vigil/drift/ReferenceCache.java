@@ -77,6 +77,10 @@ public final class ReferenceCache {
 
   /** The reference of a version over its own feature order (for evaluating windows). */
   public ReferenceModel model(String modelName, String version) {
+    ReferenceModel m = models.get(DriftInput.modelKey(modelName, version) + "\u0000");
+    if (m != null) {
+      return m;
+    }
     ReferenceProfile p = profile(modelName, version);
     return model(modelName, version, "", p.features().stream().map(ReferenceProfile.Hist::name).toList());
   }

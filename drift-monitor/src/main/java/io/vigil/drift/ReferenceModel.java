@@ -27,6 +27,7 @@ public final class ReferenceModel {
   private final double[] scale;
   private final int[] offsets;
   private final int totalCells;
+  private final Map<String, String> metricByFeature;
 
   private ReferenceModel(String modelName, String modelVersion, ReferenceProfile profile,
       List<String> vectorNames, FeatureMetrics metricsOf) {
@@ -66,6 +67,10 @@ public final class ReferenceModel {
     }
     offsets[f + 1] = off;
     this.totalCells = off;
+    this.metricByFeature = new HashMap<>(2 * f);
+    for (int i = f - 1; i >= 0; i--) { // the first of duplicated names wins, as with indexOf
+      metricByFeature.put(features.get(i), metrics.get(i));
+    }
     if (!missing.isEmpty()) {
       throw new ReferenceMismatchException("model " + modelName + " version " + modelVersion
           + ": the reference profile has " + missing.size() + " features the vectors lack, e.g. "
@@ -105,8 +110,7 @@ public final class ReferenceModel {
   }
 
   public String metricOfFeature(String feature) {
-    int i = features.indexOf(feature);
-    return i < 0 ? feature : metrics.get(i);
+    return metricByFeature.getOrDefault(feature, feature);
   }
 
   public List<String> metrics() {

@@ -1,13 +1,11 @@
 package io.vigil.drift;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -18,15 +16,14 @@ import org.apache.flink.util.Collector;
  * challenger both score it — and a prediction for its vector; each pair is emitted once as a
  * {@code JOINED} input carrying the vector's values and the prediction's fields. An event-time
  * timer at {@code time + joinTtl} clears the key, so unmatched records do not pile up; they are
- * counted ({@code unmatchedFeatures}, {@code unmatchedPredictions}).
+ * counted ({@code unmatchedFeatures}, {@code unmatchedPredictions}). The state of a key is one
+ * {@link JoinState} (one lookup per record).
  */
 public final class SampleJoin extends KeyedProcessFunction<String, DriftInput, DriftInput> {
   private static final long serialVersionUID = 1L;
 
   private final long ttlMillis;
-  private transient ValueState<DriftInput> vector;
-  private transient ListState<DriftInput> pending;
-  private transient ValueState<Boolean> matched;
+  private transient ValueState<JoinState> state;
   private transient Counter joined;
   private transient Counter unmatchedFeatures;
   private transient Counter unmatchedPredictions;
@@ -38,9 +35,7 @@ public final class SampleJoin extends KeyedProcessFunction<String, DriftInput, D
 
   @Override
   public void open(OpenContext ctx) {
-    vector = getRuntimeContext().getState(new ValueStateDescriptor<>("vector", DriftInput.class));
-    pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending-predictions", DriftInput.class));
-    matched = getRuntimeContext().getState(new ValueStateDescriptor<>("matched", Boolean.class));
+    state = getRuntimeContext().getState(new ValueStateDescriptor<>("join", TypeInformation.of(JoinState.class)));
     var g = getRuntimeContext().getMetricGroup();
     joined = g.counter("joinedSamples");
     unmatchedFeatures = g.counter("unmatchedFeatures");
@@ -50,31 +45,45 @@ public final class SampleJoin extends KeyedProcessFunction<String, DriftInput, D
 
   @Override
   public void processElement(DriftInput in, Context ctx, Collector<DriftInput> out) throws Exception {
+    JoinState s = state.value();
     if (in.kind == DriftInput.Kind.FEATURES) {
-      if (vector.value() != null) {
+      if (s != null && s.hasVector) {
         duplicates.inc(); // the same sample id again (a replay): the first one stands
         return;
       }
-      vector.update(in);
-      List<DriftInput> waiting = new ArrayList<>();
-      for (DriftInput p : pending.get()) {
-        waiting.add(p);
+      if (s == null) {
+        s = new JoinState();
       }
-      for (DriftInput p : waiting) {
-        out.collect(join(in, p));
+      s.hasVector = true;
+      s.time = in.time;
+      s.entity = in.entity;
+      s.featureSetVersion = in.featureSetVersion;
+      s.names = in.names;
+      s.values = in.values;
+      if (s.pending != null) {
+        for (JoinState.PendingPrediction p : s.pending) {
+          out.collect(join(in.sampleId, s, p.time, p.modelName, p.modelVersion, p.score, p.probability, p.anomaly));
+        }
+        s.matched = s.pending.length > 0;
+        s.pending = null;
       }
-      if (!waiting.isEmpty()) {
-        matched.update(true);
-      }
-      pending.clear();
+      state.update(s);
       ctx.timerService().registerEventTimeTimer(in.time + ttlMillis);
     } else if (in.kind == DriftInput.Kind.PREDICTION) {
-      DriftInput v = vector.value();
-      if (v != null) {
-        out.collect(join(v, in));
-        matched.update(true);
+      if (s != null && s.hasVector) {
+        out.collect(join(in.sampleId, s, in.time, in.modelName, in.modelVersion, in.score, in.probability,
+            in.anomaly));
+        if (!s.matched) {
+          s.matched = true;
+          state.update(s);
+        }
       } else {
-        pending.add(in);
+        if (s == null) {
+          s = new JoinState();
+        }
+        JoinState.PendingPrediction p = JoinState.PendingPrediction.of(in);
+        s.pending = s.pending == null ? new JoinState.PendingPrediction[] {p} : append(s.pending, p);
+        state.update(s);
         ctx.timerService().registerEventTimeTimer(in.time + ttlMillis);
       }
     } else {
@@ -82,38 +91,46 @@ public final class SampleJoin extends KeyedProcessFunction<String, DriftInput, D
     }
   }
 
-  @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<DriftInput> out) throws Exception {
-    DriftInput v = vector.value();
-    if (v != null && v.time + ttlMillis > timestamp) {
-      return; // a later timer of this key will clear it
-    }
-    if (v != null && matched.value() == null) {
-      unmatchedFeatures.inc();
-    }
-    for (DriftInput ignored : pending.get()) {
-      unmatchedPredictions.inc();
-    }
-    vector.clear();
-    pending.clear();
-    matched.clear();
+  private static JoinState.PendingPrediction[] append(JoinState.PendingPrediction[] a, JoinState.PendingPrediction p) {
+    JoinState.PendingPrediction[] b = Arrays.copyOf(a, a.length + 1);
+    b[a.length] = p;
+    return b;
   }
 
-  private DriftInput join(DriftInput v, DriftInput p) {
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<DriftInput> out) throws Exception {
+    JoinState s = state.value();
+    if (s == null) {
+      return;
+    }
+    if (s.hasVector && s.time + ttlMillis > timestamp) {
+      return; // a later timer of this key will clear it
+    }
+    if (s.hasVector && !s.matched) {
+      unmatchedFeatures.inc();
+    }
+    if (s.pending != null) {
+      unmatchedPredictions.inc(s.pending.length);
+    }
+    state.clear();
+  }
+
+  private DriftInput join(String sampleId, JoinState v, long time, String modelName, String modelVersion,
+      double score, double probability, boolean anomaly) {
     joined.inc();
     DriftInput j = new DriftInput();
     j.kind = DriftInput.Kind.JOINED;
-    j.sampleId = v.sampleId;
+    j.sampleId = sampleId;
     j.entity = v.entity;
-    j.time = p.time;
+    j.time = time;
     j.featureSetVersion = v.featureSetVersion;
     j.names = v.names;
     j.values = v.values;
-    j.modelName = p.modelName;
-    j.modelVersion = p.modelVersion;
-    j.score = p.score;
-    j.probability = p.probability;
-    j.anomaly = p.anomaly;
+    j.modelName = modelName;
+    j.modelVersion = modelVersion;
+    j.score = score;
+    j.probability = probability;
+    j.anomaly = anomaly;
     return j;
   }
 }

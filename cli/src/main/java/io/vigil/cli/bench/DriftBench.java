@@ -23,6 +23,7 @@ import io.vigil.features.FeatureSet;
 import io.vigil.features.OfflineFeatures;
 import io.vigil.pipeline.FeatureJob;
 import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.DriftReport;
 import io.vigil.schemas.EntityKind;
 import io.vigil.schemas.FeatureVector;
@@ -106,9 +107,13 @@ public final class DriftBench implements Callable<Integer> {
       double featureRate = n / featureSeconds;
       long predictions = score(kafka, ref.threshold);
       DriftJobConfig cfg = driftConfig(kafka, tmp);
+      Map<String, Long> dlqBefore = deadLetters(kafka);
       double driftSeconds = runDriftJob(cfg, ref.profile);
       double driftRate = predictions / driftSeconds;
       long reports = count(kafka, "drift");
+      Map<String, Long> dlq = deadLetters(kafka);
+      dlqBefore.forEach((code, k) -> dlq.merge(code, -k, Long::sum));
+      dlq.values().removeIf(k -> k == 0);
       double windowMs = windowComputeMillis(ref.profile, quick ? 300 : 2000);
 
       out.println("vigil bench drift" + (quick ? " --quick" : ""));
@@ -128,6 +133,7 @@ public final class DriftBench implements Callable<Integer> {
       out.printf(Locale.ROOT, "%-72s %,12.0f%n", "vigil drift job, input records (vectors + predictions)",
           2 * driftRate);
       out.printf(Locale.ROOT, "one window's drift computation (307 features + score, 38 metrics): %.3f ms (median)%n", windowMs);
+      out.printf(Locale.ROOT, "drift job dead letters by code: %s%n", dlq);
       out.printf(Locale.ROOT, "vs_features = %.2f (drift samples/s / feature vectors/s; goal >= 1.0)%n",
           driftRate / featureRate);
       Map<String, Object> json = new LinkedHashMap<>();
@@ -140,6 +146,7 @@ public final class DriftBench implements Callable<Integer> {
       json.put("vs_features", Math.round(driftRate / featureRate * 1000) / 1000.0);
       json.put("window_compute_ms", Math.round(windowMs * 1000) / 1000.0);
       json.put("reports", reports);
+      json.put("drift_dead_letters", dlq);
       out.println(new ObjectMapper().writeValueAsString(json));
       out.flush();
     } finally {
@@ -269,6 +276,23 @@ public final class DriftBench implements Callable<Integer> {
       }
       return n;
     }
+  }
+
+  /** Dead letters on the shared DLQ topic, by error code. */
+  private static Map<String, Long> deadLetters(EmbeddedKafka kafka) {
+    AvroSerde<DeadLetter> serde = AvroSerde.of(DeadLetter.class);
+    Map<String, Long> codes = new java.util.TreeMap<>();
+    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka, "dlq")) {
+      int empty = 0;
+      while (empty < 10) {
+        var batch = c.poll(Duration.ofMillis(200));
+        empty = batch.isEmpty() ? empty + 1 : 0;
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+          codes.merge(serde.decode(r.value()).getErrorCode(), 1L, Long::sum);
+        }
+      }
+    }
+    return codes;
   }
 
   private DriftJobConfig driftConfig(EmbeddedKafka kafka, Path tmp) {
