@@ -61,13 +61,6 @@ public final class LocalStack implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
 
-  /**
-   * Idleness of the drift and label-request jobs' sources in {@code up}: longer than the predictions
-   * ever trail the features (the scoring job's start-up, a model swap, serving briefly away), still
-   * short enough that an empty partition (3 demo entities on 4 partitions) does not hold event time.
-   */
-  static final String LOOP_IDLENESS = "PT2M";
-
   /** One running part: what it is and where to reach it. */
   public record Endpoint(String part, String address, String detail) {}
 
@@ -387,7 +380,6 @@ public final class LocalStack implements AutoCloseable {
     o.put("topics.drift", t.name(VigilTopic.DRIFT));
     o.put("topics.labelRequests", t.name(VigilTopic.LABEL_REQUESTS));
     o.put("topics.dlq", t.name(VigilTopic.DLQ_LABEL_REQUEST_JOB));
-    o.put("idleness", LOOP_IDLENESS); // as for the drift job: predictions trail telemetry and features
     o.put("checkpointDir", checkpointDir("label-requests"));
     return writeJobConfig("label-requests.yaml",
         overridden(LabelRequestConfig.loader().toYaml(LabelRequestConfig.loader().load(null, System.getenv())), o));
@@ -403,10 +395,6 @@ public final class LocalStack implements AutoCloseable {
     o.put("labelsTopic", t.name(VigilTopic.LABELS));
     o.put("driftTopic", t.name(VigilTopic.DRIFT));
     o.put("dlqTopic", t.name(VigilTopic.DLQ_DRIFT));
-    // the predictions trail the features by the scoring job's start-up and catch-up: a predictions
-    // partition must not count as idle meanwhile, or the features alone move the watermark on and
-    // every window closes before its predictions come (they would all be late)
-    o.put("idleness", LOOP_IDLENESS);
     o.put("checkpointDir", checkpointDir("drift-monitor"));
     o.put("registry.trackingUri", registryUrl);
     o.put("registry.s3Endpoint", s3Endpoint);
