@@ -314,7 +314,7 @@ public final class LocalStack implements AutoCloseable {
             d.security().loginAttemptsPerMinute(), "admin", creds.adminPassword(), "annotator",
             creds.annotatorPassword()),
         d.queue(), d.quality(),
-        new LabelingConfig.Registry(registryUrl == null ? "" : registryUrl, d.registry().modelName(),
+        new LabelingConfig.Registry(registryUrl == null ? "" : registryUrl, config.loop().modelName(),
             d.registry().timeoutMillis()));
     LabelingServer ui = LabelingServer.start(lc);
     started.push(ui);
