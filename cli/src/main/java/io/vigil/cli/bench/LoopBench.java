@@ -76,7 +76,7 @@ public final class LoopBench implements Callable<Integer> {
     out.printf(Locale.ROOT, "%-44s %12d%n", "labels given (through the UI)", r.labels());
     out.printf(Locale.ROOT, "%-44s %12d%n", "label events on Kafka", r.labelEvents());
     out.printf(Locale.ROOT, "%-44s %12.3f%n", "F1 before the swap (v" + r.firstVersion() + ", live)", r.before().f1());
-    out.printf(Locale.ROOT, "%-44s %12.3f%n", "F1 after the swap (v" + r.newVersion() + ", live)", r.afterNew().f1());
+    out.printf(Locale.ROOT, "%-44s %12.3f%n", "F1 after the swap (v" + r.newVersion() + " and later, live)", r.afterNew().f1());
     out.printf(Locale.ROOT, "%-44s %12.3f%n", "F1 of v" + r.firstVersion() + " on the same windows", r.afterOld().f1());
     out.printf(Locale.ROOT, "%-44s %12.0f%n", "failed inference requests", r.failedRequests());
     for (RetrainDecision d : r.decisions()) {

@@ -155,9 +155,10 @@ public final class LoopRun implements AutoCloseable {
     }
     GroundTruth truth = GroundTruth.read(settings.data());
     long splitMillis = splitTime(dataset);
-    F1 before = f1(predictions, truth, first, Long.MIN_VALUE, splitMillis);
-    F1 afterNew = f1(predictions, truth, target, splitMillis, Long.MAX_VALUE);
-    F1 afterOld = rescore(first, truth, predictions, target, splitMillis);
+    F1 before = f1(predictions, truth, first::equals, Long.MIN_VALUE, splitMillis);
+    // after the swap the stream may have been served by later promotions too: every version but the first
+    F1 afterNew = f1(predictions, truth, v -> !v.equals(first), splitMillis, Long.MAX_VALUE);
+    F1 afterOld = rescore(first, truth, predictions, splitMillis);
     double failed = failedRequests();
     return new Result(ready, first, target, labelToServing, counters.count(VigilTopic.LABEL_REQUESTS),
         annotator.labelled(), counters.count(VigilTopic.LABELS), predictions.size(), before, afterNew, afterOld, failed, List.copyOf(decisions));
@@ -211,12 +212,13 @@ public final class LoopRun implements AutoCloseable {
     return failed;
   }
 
-  /** F1 of a version's live (not shadow) predictions on labelled windows ending in [from, until). */
-  static F1 f1(List<Prediction> predictions, GroundTruth truth, String version, long from, long until) {
+  /** F1 of the live (not shadow) predictions of the versions chosen, on labelled windows ending in [from, until). */
+  static F1 f1(List<Prediction> predictions, GroundTruth truth, java.util.function.Predicate<String> version,
+      long from, long until) {
     long n = 0, anomalies = 0, flagged = 0, tp = 0;
     for (Prediction p : predictions) {
       long end = p.getWindowEnd().toEpochMilli();
-      if (p.getShadow() || !version.equals(p.getModelVersion().toString()) || end < from || end >= until) {
+      if (p.getShadow() || !version.test(p.getModelVersion().toString()) || end < from || end >= until) {
         continue;
       }
       GroundTruth.Answer a = truth.answer(p.getEntity().toString(), end);
@@ -231,12 +233,11 @@ public final class LoopRun implements AutoCloseable {
     return new F1(n, anomalies, flagged, tp);
   }
 
-  /** The old version's answers on the windows the new one scored live: the same model files, run here. */
-  private F1 rescore(String oldVersion, GroundTruth truth, List<Prediction> predictions, String newVersion,
-      long splitMillis) {
+  /** The old version's answers on the windows newer versions scored live: the same model files, run here. */
+  private F1 rescore(String oldVersion, GroundTruth truth, List<Prediction> predictions, long splitMillis) {
     Map<String, Prediction> live = new HashMap<>();
     for (Prediction p : predictions) {
-      if (!p.getShadow() && newVersion.equals(p.getModelVersion().toString())
+      if (!p.getShadow() && !oldVersion.equals(p.getModelVersion().toString())
           && p.getWindowEnd().toEpochMilli() >= splitMillis) {
         live.put(p.getSampleId().toString(), p);
       }
