@@ -6,18 +6,17 @@ import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.DriftReport;
 import io.vigil.schemas.wire.AvroSerde;
+import io.vigil.streamio.JobSetup;
+import io.vigil.streamio.KafkaSinks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -185,39 +184,18 @@ public final class DriftJob {
   }
 
   public static KafkaSink<DriftReport> driftSink(DriftJobConfig cfg) {
-    return KafkaSink.<DriftReport>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new ReportSerializer(cfg.driftTopic()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-drift")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new ReportSerializer(cfg.driftTopic()), cfg.transactionalIdPrefix() + "-drift",
+        cfg.transactionTimeout());
   }
 
   public static KafkaSink<DeadLetter> dlqSink(DriftJobConfig cfg) {
-    return KafkaSink.<DeadLetter>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setRecordSerializer(new DeadLetterSerializer(cfg.dlqTopic()))
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(cfg.transactionalIdPrefix() + "-dlq")
-        .setKafkaProducerConfig(producerProps(cfg))
-        .build();
-  }
-
-  private static Properties producerProps(DriftJobConfig cfg) {
-    Properties p = new Properties();
-    p.setProperty("transaction.timeout.ms", Long.toString(cfg.transactionTimeout().toMillis()));
-    p.setProperty("compression.type", "lz4");
-    p.setProperty("linger.ms", "20");
-    return p;
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
+        cfg.transactionTimeout());
   }
 
   /** Checkpointing settings of the job. */
   public static Configuration flinkConfiguration(DriftJobConfig cfg) {
-    Configuration c = new Configuration();
-    c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointDir());
-    return c;
+    return JobSetup.checkpointStorage(cfg.checkpointDir(), null, null, null, true);
   }
 
   public static void configure(StreamExecutionEnvironment env, DriftJobConfig cfg) {
@@ -235,14 +213,7 @@ public final class DriftJob {
 
   /** Entry point for {@code flink run} and the REST API: {@code [--config FILE]}. */
   public static void main(String[] args) throws Exception {
-    Path file = null;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        file = Path.of(args[++i]);
-      } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--config FILE]");
-      }
-    }
+    Path file = JobSetup.configFile(args);
     DriftJobConfig cfg = DriftJobConfig.loader().load(file, System.getenv());
     FeatureSet set = cfg.featureSetFile() == null ? FeatureSet.smdDefault() : FeatureSet.load(Path.of(cfg.featureSetFile()));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
