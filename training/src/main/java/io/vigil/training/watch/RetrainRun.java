@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>The feature-set version most of the labelled samples have; only its rows are used.
- *   <li>Labelled samples in time order (window end, then sample id); the latest {@code holdoutShare}
- *       is the holdout, never trained on (not even unlabelled).
+ *   <li>Labelled samples in time order (window end, then sample id); per class, the latest {@code
+ *       holdoutShare} is the holdout, never trained on (not even unlabelled).
  *   <li>The cold-start autoencoder on the unlabelled and normal-labelled rows that end before the
  *       holdout starts (all non-holdout rows if too few), in time order.
  *   <li>The supervised head and the operating threshold on the labelled rows before the holdout.
@@ -118,12 +118,11 @@ final class RetrainRun {
           labelled.size() + " usable labels, " + w.data().minLabels() + " needed");
     }
 
-    // 2. time split of the labels
-    int holdoutSize = Math.max(1, (int) Math.ceil(labelled.size() * w.data().holdoutShare()));
-    List<FeatureStore.Row> learn = labelled.subList(0, labelled.size() - holdoutSize);
-    List<FeatureStore.Row> holdout = labelled.subList(labelled.size() - holdoutSize, labelled.size());
-    Set<String> holdoutIds = new HashSet<>();
-    holdout.forEach(r -> holdoutIds.add(r.sampleId()));
+    // 2. time split of the labels, per class: the latest share of the anomalies and the latest share
+    // of the normal answers (anomalies are rare, so a plain time split often leaves none to compare on)
+    Set<String> holdoutIds = holdoutIds(labelled, labels, w.data().holdoutShare());
+    List<FeatureStore.Row> learn = labelled.stream().filter(r -> !holdoutIds.contains(r.sampleId())).toList();
+    List<FeatureStore.Row> holdout = labelled.stream().filter(r -> holdoutIds.contains(r.sampleId())).toList();
     long holdoutStart = holdout.get(0).windowEnd();
 
     // 3. autoencoder rows: before the holdout, not labelled anomalous
@@ -225,15 +224,19 @@ final class RetrainRun {
       double margin = w.promotion().margin();
       Double candAuc = metrics.get("holdout_pr_auc");
       Double champAuc = metrics.get("champion_holdout_pr_auc");
+      long holdoutAnomalies = holdout.stream().filter(r -> isAnomaly(labels, r)).count();
       boolean tie = champ != null && Math.abs(cand - champ) < margin;
-      boolean better = champ == null || cand >= champ + margin
+      // without an anomaly in the holdout neither F1 nor PR-AUC says anything: nothing is promoted
+      boolean comparable = champ == null || holdoutAnomalies > 0;
+      boolean better = champ == null || comparable && cand >= champ + margin
           || (tie && candAuc != null && champAuc != null && Double.isFinite(candAuc) && Double.isFinite(champAuc)
               && candAuc >= champAuc + margin);
-      String compared = String.format(java.util.Locale.ROOT, "holdout F1 %.4f vs champion %s (margin %.3f, %d"
-          + " holdout labels)", cand, champ == null ? (championVersion == null ? "none" : "v" + championVersion
-          + " not comparable") : String.format(java.util.Locale.ROOT, "v%s %.4f", championVersion, champ),
-          margin, holdout.size())
-          + (tie && candAuc != null && champAuc != null ? String.format(java.util.Locale.ROOT,
+      String compared = String.format(java.util.Locale.ROOT, "holdout F1 %.4f vs champion %s (margin %.3f; %d"
+          + " holdout labels, %d anomalies)", cand, champ == null ? (championVersion == null ? "none" : "v"
+          + championVersion + " not comparable") : String.format(java.util.Locale.ROOT, "v%s %.4f",
+          championVersion, champ), margin, holdout.size(), holdoutAnomalies)
+          + (comparable ? "" : "; inconclusive: no anomaly among the holdout labels")
+          + (comparable && tie && candAuc != null && champAuc != null ? String.format(java.util.Locale.ROOT,
               "; F1 tied, PR-AUC %.4f vs %.4f", candAuc, champAuc) : "");
       RetrainDecision.Outcome outcome;
       String reason;
@@ -321,6 +324,26 @@ final class RetrainRun {
     LOG.info("retrain run={} trigger={} {}", run, trigger, reason);
     return new RetrainDecision(run, trigger, RetrainDecision.Outcome.SKIPPED, null, champion, snapshot, labels,
         Map.of(), reason, clock.instant());
+  }
+
+  /**
+   * The holdout: per class, the latest {@code share} of the labelled rows (at least one of a class that
+   * has two or more), so it holds anomalies whenever two or more are labelled. {@code labelled} is in
+   * time order; the holdout is never empty.
+   */
+  static Set<String> holdoutIds(List<FeatureStore.Row> labelled, Map<String, LabelBook.Label> labels,
+      double share) {
+    List<FeatureStore.Row> anomalies = labelled.stream().filter(r -> isAnomaly(labels, r)).toList();
+    List<FeatureStore.Row> normals = labelled.stream().filter(r -> !isAnomaly(labels, r)).toList();
+    Set<String> ids = new HashSet<>();
+    for (List<FeatureStore.Row> cls : List.of(anomalies, normals)) {
+      int n = cls.size() < 2 ? 0 : Math.min(cls.size() - 1, Math.max(1, (int) Math.ceil(cls.size() * share)));
+      cls.subList(cls.size() - n, cls.size()).forEach(r -> ids.add(r.sampleId()));
+    }
+    if (ids.isEmpty()) {
+      ids.add(labelled.get(labelled.size() - 1).sampleId());
+    }
+    return ids;
   }
 
   private static boolean isAnomaly(Map<String, LabelBook.Label> labels, FeatureStore.Row r) {
