@@ -66,6 +66,7 @@ final class RetrainRun {
   static final String LABEL_SNAPSHOT_TAG = "vigil.label_snapshot";
   static final String LINEAGE_TAG = "vigil.lineage_artifact";
   static final String DECISION_TAG = "vigil.retrain.decision";
+  static final String LABEL_COUNT_TAG = "vigil.label_count";
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -209,7 +210,7 @@ final class RetrainRun {
       Map<String, String> tags = new LinkedHashMap<>();
       tags.put("vigil.model_kind", head.headTrained() ? "autoencoder+head" : "autoencoder");
       tags.put(LABEL_SNAPSHOT_TAG, snapshot);
-      tags.put("vigil.label_count", Integer.toString(labelled.size()));
+      tags.put(LABEL_COUNT_TAG, Integer.toString(labelled.size()));
       tags.put(LINEAGE_TAG, LINEAGE_ARTIFACT);
       tags.put("vigil.retrain.trigger", trigger);
       ModelVersionInfo version = registry.register(new Registration(modelName, run.runId(), "model", fsv,

@@ -63,6 +63,7 @@ public final class RetrainWatcher implements AutoCloseable {
 
   private final TrainingConfig config;
   private final RetrainRun runner;
+  private final RegistryClient registry;
   private final RetrainListener listener;
   private final Clock clock;
   private final WatchConfig w;
@@ -71,6 +72,12 @@ public final class RetrainWatcher implements AutoCloseable {
   private final LabelBook labels = new LabelBook();
   private final FeatureStore features;
   private long newLabels;
+  /**
+   * Labels the champion already learned from when the watcher started (its {@code vigil.label_count}
+   * tag): on a restart the labels topic is read again from the start, and those are not new. Cleared
+   * by the first run.
+   */
+  private long learnedAtStart;
   private String pendingDrift;
   private String pendingManual;
   private Instant lastRunStart;
@@ -106,6 +113,7 @@ public final class RetrainWatcher implements AutoCloseable {
     this.w = config.watch();
     this.listener = requireNonNull(listener, "listener");
     this.clock = requireNonNull(clock, "clock");
+    this.registry = requireNonNull(registry, "registry");
     this.runner = new RetrainRun(config, registry, events, clock);
     this.features = new FeatureStore(w.data().maxStoredFeatures());
   }
@@ -120,6 +128,7 @@ public final class RetrainWatcher implements AutoCloseable {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "vigil-retrain-watcher");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+    learnedAtStart = championLabelCount();
     consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> fromStart = new ArrayList<>();
     List<TopicPartition> fromEnd = new ArrayList<>();
@@ -154,6 +163,19 @@ public final class RetrainWatcher implements AutoCloseable {
         w.kafka().featuresTopic(), w.triggers().minNewLabels(), w.triggers().minGapSeconds(),
         w.triggers().scheduleMinutes(), w.promotion().policy(), w.promotion().margin());
     return this;
+  }
+
+  /** The champion's {@code vigil.label_count} tag, 0 without a champion, tag or registry. */
+  private long championLabelCount() {
+    try {
+      return registry.byAlias(config.registry().modelName(), w.promotion().championAlias())
+          .map(v -> v.tags().get(RetrainRun.LABEL_COUNT_TAG))
+          .map(Long::parseLong)
+          .orElse(0L);
+    } catch (RuntimeException e) {
+      LOG.warn("could not read the champion's label count ({}); every label read counts as new", e.getMessage());
+      return 0;
+    }
   }
 
   private List<TopicPartition> partitions(String topic) {
@@ -241,6 +263,7 @@ public final class RetrainWatcher implements AutoCloseable {
         labelSnapshot = usableLabels();
         featureSnapshot = features.snapshot();
         newLabels = 0;
+        learnedAtStart = 0;
         pendingDrift = null;
         pendingManual = null;
         lastRunStart = now;
@@ -258,7 +281,7 @@ public final class RetrainWatcher implements AutoCloseable {
     if (pendingManual != null) {
       return "manual";
     }
-    if (newLabels >= w.triggers().minNewLabels()) {
+    if (newLabels - learnedAtStart >= w.triggers().minNewLabels()) {
       return "labels";
     }
     if (pendingDrift != null && w.triggers().onDriftAlarm()) {
@@ -305,7 +328,8 @@ public final class RetrainWatcher implements AutoCloseable {
   public Status status() {
     synchronized (lock) {
       RetrainDecision last = lastDecision.get();
-      return new Status(runInProgress.get(), runs.get(), usableLabels().size(), newLabels, labelEvents,
+      return new Status(runInProgress.get(), runs.get(), usableLabels().size(),
+          Math.max(0, newLabels - learnedAtStart), labelEvents,
           labels.duplicates(), labels.retractions(), features.size(), features.evicted(), driftAlarms,
           unreadable + features.unusable(), last, lastVersion.get());
     }

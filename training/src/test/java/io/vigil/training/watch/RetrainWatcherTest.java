@@ -327,6 +327,20 @@ class RetrainWatcherTest {
       assertThat(watcher.status().runs()).isEqualTo(1);
       assertThat(decisions).hasSize(1);
     }
+
+    // a restart reads the labels topic again from the start: the 300 labels the champion learned
+    // from are not new, the second burst's 300 are (a threshold of 301 keeps this watcher from running)
+    WatchConfig w = s.config().watch();
+    TrainingConfig restarted = s.config().withWatch(new WatchConfig(w.kafka(),
+        new WatchConfig.Triggers(301, true, 0, 3600, 50), w.data(), w.promotion(), w.workDir()));
+    try (RetrainWatcher watcher = new RetrainWatcher(restarted, s.client(), s.events(), decisions::add,
+        Clock.systemUTC()).start()) {
+      await(() -> watcher.status().labelEventsRead() >= 603, Duration.ofSeconds(20), "the labels again");
+      long checks = watcher.triggerChecks();
+      await(() -> watcher.triggerChecks() >= checks + 5, Duration.ofSeconds(20), "trigger checks");
+      assertThat(watcher.status().newLabelsSinceLastRun()).isEqualTo(300);
+      assertThat(watcher.status().runs()).isZero();
+    }
   }
 
   @Test
