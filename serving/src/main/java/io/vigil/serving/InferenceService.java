@@ -112,15 +112,16 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
 
   /**
    * The service as the server binds it: ModelInfer answers in its wire form ({@link InferAnswer}:
-   * encoded straight from the scores), under the same method name, schema (reflection lists it
-   * unchanged) and request marshaller; the other methods as generated. {@link #bindService()} (and
-   * {@link #modelInfer}) still give the plain generated form.
+   * encoded straight from the scores) and reads requests without a second copy of their raw
+   * contents ({@link InferRequestDecoder#MARSHALLER}: the same message, the same errors), under the
+   * same method name and schema (reflection lists it unchanged); the other methods as generated.
+   * {@link #bindService()} (and {@link #modelInfer}) still give the plain generated form.
    */
   public ServerServiceDefinition serviceDefinition() {
     ServerServiceDefinition standard = bindService();
     MethodDescriptor<ModelInferRequest, ModelInferResponse> infer = GRPCInferenceServiceGrpc.getModelInferMethod();
     MethodDescriptor<ModelInferRequest, InferAnswer> encoded =
-        infer.toBuilder(infer.getRequestMarshaller(), InferAnswer.MARSHALLER).build();
+        infer.toBuilder(InferRequestDecoder.MARSHALLER, InferAnswer.MARSHALLER).build();
     ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(GRPCInferenceServiceGrpc.SERVICE_NAME)
         .setSchemaDescriptor(standard.getServiceDescriptor().getSchemaDescriptor());
     for (MethodDescriptor<?, ?> m : standard.getServiceDescriptor().getMethods()) {

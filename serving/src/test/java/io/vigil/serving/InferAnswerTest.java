@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The answer encoded straight from the score arrays is, byte for byte, the message the protobuf
  * builder makes for the same request rows: typed and raw, every output subset and order, with and
- * without a request id, an alias, a head; rows taken from the middle of a batch.
+ * without a request id, an alias, a head; rows taken from the middle of a batch; drained in pieces
+ * straight into the transport's stream, or read from one array.
  */
 class InferAnswerTest {
 
@@ -30,7 +31,7 @@ class InferAnswerTest {
     for (ModelSpec spec : List.of(plain, headed)) {
       for (ModelId id : List.of(new ModelId("m", "7", "champion"), new ModelId("model-x", "123", null))) {
         InferAnswer.Template t = new InferAnswer.Template(id, spec);
-        int rows = 300; // more than 127: multi-byte lengths and shapes
+        int rows = 300; // more than 127: multi-byte lengths and shapes; attributions above InferAnswer.CHUNK
         ScoreBatch all = batch(r, rows, spec.head() != null);
         List<List<String>> selections = List.of(spec.outputs(), List.of(ModelSpec.OUTPUT_ATTRIBUTIONS,
             ModelSpec.OUTPUT_SCORE), List.of(ModelSpec.OUTPUT_UNCERTAINTY));
@@ -44,6 +45,16 @@ class InferAnswerTest {
                     raw, List.of(), List.of(), null, null);
                 ModelInferResponse expected = InferResponses.infer(requestId, id, spec, req, all.slice(from, n));
                 InferAnswer a = InferAnswer.encode(t, ByteString.copyFromUtf8(requestId), outputs, raw, all, from, n);
+                // drained as the transport does, before any array of the whole answer exists: written
+                // in pieces straight from the score arrays
+                ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+                try (var s = InferAnswer.MARSHALLER.stream(a)) {
+                  assertThat(s.available()).isEqualTo(expected.getSerializedSize());
+                  assertThat(((io.grpc.Drainable) s).drainTo(streamed)).isEqualTo(expected.getSerializedSize());
+                  assertThat(s.read()).isEqualTo(-1);
+                }
+                assertThat(streamed.toByteArray()).as("drained %s %s raw=%s id=%s rows %d+%d", id, outputs, raw,
+                    requestId, from, n).isEqualTo(expected.toByteArray());
                 assertThat(a.bytes()).as("%s %s raw=%s id=%s rows %d+%d", id, outputs, raw, requestId, from, n)
                     .isEqualTo(expected.toByteArray());
                 assertThat(a.toMessage()).isEqualTo(expected);
@@ -61,10 +72,41 @@ class InferAnswerTest {
     }
   }
 
+  @Test
+  void answersOfManyPiecesAreDrainedByteForByte() throws Exception {
+    ModelSpec spec = TestRegistry.spec(1);
+    ModelId id = new ModelId("m", "7", "champion");
+    InferAnswer.Template t = new InferAnswer.Template(id, spec);
+    int cols = 307;
+    int rows = 256; // 314 KB of attributions: many pieces, values split across piece boundaries
+    ScoreBatch all = batch(new Random(5), rows, false, cols);
+    for (boolean raw : new boolean[] {false, true}) {
+      for (int[] range : new int[][] {{0, rows}, {3, 250}}) {
+        DecodedRequest req = new DecodedRequest(new FeatureBatch(new float[range[1] * cols], range[1], cols),
+            spec.outputs(), raw, List.of(), List.of(), null, null);
+        ModelInferResponse expected = InferResponses.infer("r", id, spec, req, all.slice(range[0], range[1]));
+        InferAnswer a = InferAnswer.encode(t, ByteString.copyFromUtf8("r"), spec.outputs(), raw, all, range[0],
+            range[1]);
+        assertThat(a.size()).isGreaterThan(10 * InferAnswer.CHUNK);
+        ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+        try (var s = InferAnswer.MARSHALLER.stream(a)) {
+          ((io.grpc.Drainable) s).drainTo(streamed);
+        }
+        assertThat(streamed.toByteArray()).as("raw=%s rows %d+%d", raw, range[0], range[1])
+            .isEqualTo(expected.toByteArray());
+        assertThat(a.bytes()).isEqualTo(expected.toByteArray());
+      }
+    }
+  }
+
   private static ScoreBatch batch(Random r, int rows, boolean head) {
+    return batch(r, rows, head, COLS);
+  }
+
+  private static ScoreBatch batch(Random r, int rows, boolean head, int cols) {
     float[] s = new float[rows];
     float[] u = new float[rows];
-    float[] a = new float[rows * COLS];
+    float[] a = new float[rows * cols];
     float[] p = head ? new float[rows] : null;
     for (int i = 0; i < rows; i++) {
       s[i] = (float) r.nextGaussian() * 3;
@@ -77,6 +119,6 @@ class InferAnswerTest {
       a[i] = i % 5 == 0 ? 0f : r.nextFloat();
     }
     s[0] = -0.0f;
-    return new ScoreBatch(s, u, a, COLS, p);
+    return new ScoreBatch(s, u, a, cols, p);
   }
 }
