@@ -25,6 +25,7 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
   private final DriftInput.Kind kind;
   private transient AvroSerde<FeatureVector> features;
   private transient FastVectorReader fastVectors;
+  private transient FastPredictionReader fastPredictions;
   private transient AvroSerde<Prediction> predictions;
   private transient AvroSerde<LabelEvent> labels;
 
@@ -91,6 +92,13 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
   }
 
   private DriftInput prediction(byte[] value) {
+    if (fastPredictions == null) {
+      fastPredictions = new FastPredictionReader();
+    }
+    DriftInput fast = fastPredictions.read(value); // the current schema, without the attributions map
+    if (fast != null) {
+      return fast;
+    }
     if (predictions == null) {
       predictions = AvroSerde.of(Prediction.class);
     }

@@ -11,6 +11,7 @@ import io.vigil.streamio.KafkaSinks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -48,6 +49,7 @@ public final class DriftJob {
   static final String UID_PREDICTIONS = "drift-predictions-source";
   static final String UID_LABELS = "drift-labels-source";
   static final String UID_ROUTE = "drift-route";
+  static final String UID_ROUTE_PREDICTIONS = "drift-route-predictions";
   static final String UID_JOIN = "drift-sample-join";
   static final String UID_BIN = "drift-bin";
   static final String UID_WINDOW = "drift-window";
@@ -66,24 +68,30 @@ public final class DriftJob {
       ReferenceSource references, Source<DriftInput, ?, ?> features, Source<DriftInput, ?, ?> predictions,
       Source<DriftInput, ?, ?> labels, Sink<DriftReport> drift, Sink<DeadLetter> dlq) {
     requireNonNull(set, "set");
+    // Per partition (Kafka source: one generator per split), bounded out-of-orderness per entity: the
+    // writers key by entity, so a partition is ordered per entity only (see EntityWatermarks).
+    // Not watermark-aligned: in a catch-up, alignment (max drift joinTtl / 4, announced every second)
+    // keeps every split waiting for the slowest one and halved the job's rate in the bench; the
+    // predictions source reads ahead instead and its records wait in the join's state (kept compact
+    // for the checkpoints, see JoinState).
+    Duration outOfOrderness = cfg.outOfOrderness();
+    Duration idleness = cfg.idleness();
     WatermarkStrategy<DriftInput> watermarks = WatermarkStrategy
-        .<DriftInput>forBoundedOutOfOrderness(cfg.outOfOrderness())
+        .<DriftInput>forGenerator(ctx -> new EntityWatermarks(outOfOrderness, idleness, ctx.getInputActivityClock()))
         .withTimestampAssigner((d, kafkaTs) -> d.time)
-        .withIdleness(cfg.idleness());
-    // Not watermark-aligned: aligning the two sources keeps the join state small (the predictions
-    // source otherwise runs ahead of the features), but a source paused by alignment for longer than
-    // the idleness timeout is taken for idle and the other's watermark runs ahead, turning samples
-    // late (measured: DriftJobIT lost reports once in three runs). Left for when that is settled.
-    DataStream<DriftInput> f = env.fromSource(features, watermarks, "features").uid(UID_FEATURES)
-        .name("features (Kafka)");
-    DataStream<DriftInput> p = env.fromSource(predictions, watermarks, "predictions").uid(UID_PREDICTIONS)
-        .name("predictions (Kafka)");
-    SingleOutputStreamOperator<DriftInput> valid = f.union(p).process(new Router())
-        .uid(UID_ROUTE).name("route refused records");
+        .withIdleness(idleness);
+    // Each source routes its own refused records (chained to the source: no network hop before the join).
+    SingleOutputStreamOperator<DriftInput> f = env.fromSource(features, watermarks, "features").uid(UID_FEATURES)
+        .name("features (Kafka)")
+        .process(new Router()).uid(UID_ROUTE).name("route refused features");
+    SingleOutputStreamOperator<DriftInput> p = env.fromSource(predictions, watermarks, "predictions")
+        .uid(UID_PREDICTIONS).name("predictions (Kafka)")
+        .process(new Router()).uid(UID_ROUTE_PREDICTIONS).name("route refused predictions");
+    DataStream<DriftInput> valid = f.union(p);
 
     long retry = cfg.registry().retryAfter().toMillis();
     SingleOutputStreamOperator<BinnedSample> binned = valid
-        .keyBy(d -> d.sampleId)
+        .keyBy(d -> d.sampleId, SampleIdSerializer.TYPE) // compact keys in the join's checkpoints
         .process(new SampleJoin(cfg.joinTtl())).uid(UID_JOIN).name("join features and predictions")
         .process(new ReferenceBinner(references, set, retry)).uid(UID_BIN).name("bin against reference");
 
@@ -92,22 +100,22 @@ public final class DriftJob {
         .window(TumblingEventTimeWindows.of(cfg.window()))
         .sideOutputLateData(LATE)
         .aggregate(new DriftAggregate(), new DriftWindowFunction(references, set, cfg.drift(), retry),
-            TypeInformation.of(WindowAccumulator.class), TypeInformation.of(WindowAccumulator.class),
+            WindowAccumulatorSerializer.TYPE, WindowAccumulatorSerializer.TYPE,
             TypeInformation.of(DriftReport.class))
         .uid(UID_WINDOW).name("drift per model version and window");
     reports.sinkTo(drift).uid(UID_SINK).name("drift reports (Kafka, exactly-once)");
 
     DataStream<DriftInput> late = reports.getSideOutput(LATE).map(DriftJob::late)
         .returns(TypeInformation.of(DriftInput.class)).name("late samples");
-    DataStream<DriftInput> refused = valid.getSideOutput(REFUSED)
-        .union(binned.getSideOutput(ReferenceBinner.UNBINNABLE), late);
+    DataStream<DriftInput> refused = f.getSideOutput(REFUSED).union(p.getSideOutput(REFUSED),
+        binned.getSideOutput(ReferenceBinner.UNBINNABLE), late);
 
     if (labels != null) {
       SingleOutputStreamOperator<DriftInput> l = env.fromSource(labels, WatermarkStrategy.noWatermarks(), "labels")
           .uid(UID_LABELS).name("labels (Kafka)")
           .process(new Router()).uid(UID_ROUTE + "-labels").name("route refused labels");
       refused = refused.union(l.getSideOutput(REFUSED));
-      DataStream<LabelOutcome> outcomes = valid.filter(d -> d.kind == DriftInput.Kind.PREDICTION)
+      DataStream<LabelOutcome> outcomes = p // the predictions' router emits predictions only
           .keyBy(d -> d.sampleId)
           .connect(l.keyBy(d -> d.sampleId))
           .process(new LabelJoin(cfg.labelTtl())).uid(UID_LABEL_JOIN).name("meet predictions and labels");

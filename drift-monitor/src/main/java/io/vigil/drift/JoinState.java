@@ -4,7 +4,8 @@ package io.vigil.drift;
  * The keyed state of one sample id in {@link SampleJoin}, in one value: the vector (once it has
  * come), whether it met a prediction, and the predictions waiting for it. One state object instead
  * of three means one state lookup per record, and a compact checkpoint (no sample id per entry: it
- * is the key). A Flink POJO.
+ * is the key). Arrays and pending predictions are never changed in place (the join assigns new
+ * ones), which {@link JoinStateSerializer#copy} relies on. Serialized by {@link JoinStateSerializer}.
  */
 public class JoinState {
   /** Whether {@link #values} holds the vector. */

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -17,7 +16,7 @@ import org.apache.flink.util.Collector;
  * {@code JOINED} input carrying the vector's values and the prediction's fields. An event-time
  * timer at {@code time + joinTtl} clears the key, so unmatched records do not pile up; they are
  * counted ({@code unmatchedFeatures}, {@code unmatchedPredictions}). The state of a key is one
- * {@link JoinState} (one lookup per record).
+ * {@link JoinState} (one lookup per record), written by the compact {@link JoinStateSerializer}.
  */
 public final class SampleJoin extends KeyedProcessFunction<String, DriftInput, DriftInput> {
   private static final long serialVersionUID = 1L;
@@ -35,7 +34,7 @@ public final class SampleJoin extends KeyedProcessFunction<String, DriftInput, D
 
   @Override
   public void open(OpenContext ctx) {
-    state = getRuntimeContext().getState(new ValueStateDescriptor<>("join", TypeInformation.of(JoinState.class)));
+    state = getRuntimeContext().getState(new ValueStateDescriptor<>("join", new JoinStateSerializer()));
     var g = getRuntimeContext().getMetricGroup();
     joined = g.counter("joinedSamples");
     unmatchedFeatures = g.counter("unmatchedFeatures");

@@ -9,17 +9,25 @@ import io.vigil.drift.stats.MonitorState;
 import io.vigil.drift.stats.PerformanceEstimate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * Turns one window's {@link WindowAccumulator} into its drift assessment: per-feature distances
  * against the cached reference histograms, drift decisions, the drifted share, the score's drift,
  * the online detector's decision (which updates {@link MonitorState}) and the CBPE estimate. Plain
- * Java: the Flink window function and the benchmark call it.
+ * Java: the Flink window function and the benchmark call it. Each reference is prepared once
+ * ({@link DriftStatistics.Prepared}: its shares, positions and empty-cell terms) and the live side
+ * is computed in scratch arrays, so a window allocates little beyond its results. Not thread-safe.
  */
 public final class WindowEvaluator {
 
   private final DriftPolicy policy;
   private final DriftMonitor monitor;
+  /** Prepared reference histograms by model (identity: ReferenceModel keeps Object's equals). */
+  private final Map<ReferenceModel, DriftStatistics.Prepared[]> prepared = new WeakHashMap<>();
+  private double[] p = new double[0];
+  private double[] xp = new double[0];
 
   public WindowEvaluator(DriftPolicy policy) {
     this.policy = requireNonNull(policy, "policy");
@@ -42,24 +50,40 @@ public final class WindowEvaluator {
 
   public Assessment assess(ReferenceModel ref, WindowAccumulator w, MonitorState state) {
     int f = ref.featureCount();
+    DriftStatistics.Prepared[] refs = prepared.computeIfAbsent(ref, this::prepare);
     List<FeatureResult> results = new ArrayList<>(f);
     double[] psi = new double[f];
     boolean[] drifted = new boolean[f];
     for (int i = 0; i < f; i++) {
-      FeatureResult r = result(ref, w, i, ref.features().get(i), ref.metrics().get(i));
+      FeatureResult r = result(ref, refs[i], w, i, ref.features().get(i), ref.metrics().get(i));
       results.add(r);
       psi[i] = r.distances().psi();
       drifted[i] = r.drifted();
     }
-    FeatureResult score = result(ref, w, f, "score", "score");
+    FeatureResult score = result(ref, refs[f], w, f, "score", "score");
     DriftMonitor.Decision d = monitor.assess(state, psi, drifted, ref.features(), ref::metricOfFeature);
     return new Assessment(w.samples, results, DriftMonitor.share(drifted), score, d,
         w.expected.estimate());
   }
 
-  private FeatureResult result(ReferenceModel ref, WindowAccumulator w, int i, String name, String metric) {
-    DriftStatistics.Distances d = DriftStatistics.compare(ref.live(w, i), ref.reference(i),
-        policy.epsilon(), ref.scale(i));
+  private DriftStatistics.Prepared[] prepare(ReferenceModel ref) {
+    DriftStatistics.Prepared[] r = new DriftStatistics.Prepared[ref.featureCount() + 1];
+    int cells = 0;
+    for (int i = 0; i < r.length; i++) {
+      r[i] = new DriftStatistics.Prepared(ref.reference(i), policy.epsilon());
+      cells = Math.max(cells, r[i].cells());
+    }
+    if (p.length < cells) {
+      p = new double[cells];
+      xp = new double[cells];
+    }
+    return r;
+  }
+
+  private FeatureResult result(ReferenceModel ref, DriftStatistics.Prepared reference, WindowAccumulator w, int i,
+      String name, String metric) {
+    DriftStatistics.Distances d = reference.compare(w.counts, ref.offset(i), w.below[i], w.above[i], ref.scale(i),
+        p, xp);
     return new FeatureResult(name, metric, d, policy.drifted(d));
   }
 }

@@ -126,6 +126,124 @@ public final class DriftStatistics {
         wasserstein(p, positions(live), q, positions(reference)) / (scale > 0 ? scale : 1));
   }
 
+  /**
+   * A reference histogram prepared once for many windows: its shares and positions, the bin centres,
+   * and the PSI and Jensen–Shannon terms of the cells where the live window is empty (most cells of
+   * a window of a few dozen samples), so {@link #compare(long[], int, double, double, double, double[],
+   * double[])} computes only the live side. Gives exactly the values of {@link
+   * DriftStatistics#compare(Histogram, Histogram, double, double)} (same operations in the same
+   * order). Immutable; the caller passes the scratch arrays.
+   */
+  public static final class Prepared {
+    private final BinEdges edges;
+    private final double epsilon;
+    private final double[] q;
+    private final double[] xq;
+    private final double[] centres;
+    /** {@code (a - b) ln(a / b)} of cell i with an empty live cell ({@code a = max(0, epsilon)}). */
+    private final double[] psiEmpty;
+    /** {@code q ln(q / m)} of cell i with an empty live cell ({@code m = q / 2}), 0 when q is 0. */
+    private final double[] jsEmpty;
+
+    public Prepared(Histogram reference, double epsilon) {
+      this.edges = reference.edges();
+      this.epsilon = epsilon;
+      this.q = shares(reference.counts());
+      this.xq = positions(reference);
+      int k = edges.cells();
+      this.centres = new double[k];
+      this.psiEmpty = new double[k];
+      this.jsEmpty = new double[k];
+      for (int i = 0; i < k; i++) {
+        centres[i] = edges.centre(i);
+        double a = Math.max(0.0, epsilon);
+        double b = Math.max(q[i], epsilon);
+        psiEmpty[i] = (a - b) * Math.log(a / b);
+        double m = (0.0 + q[i]) / 2;
+        jsEmpty[i] = q[i] > 0 ? q[i] * Math.log(q[i] / m) : 0;
+      }
+    }
+
+    /** Number of cells (scratch arrays must have at least this length). */
+    public int cells() {
+      return q.length;
+    }
+
+    /**
+     * The four distances of the live histogram whose cell counts are {@code counts[from ..
+     * from + cells())} and whose out-of-range values sum to {@code belowSum} / {@code aboveSum};
+     * {@code p} and {@code xp} are scratch arrays of at least {@link #cells()} elements.
+     */
+    public Distances compare(long[] counts, int from, double belowSum, double aboveSum, double scale,
+        double[] p, double[] xp) {
+      int k = q.length;
+      long n = 0;
+      for (int i = 0; i < k; i++) {
+        n += counts[from + i];
+      }
+      for (int i = 0; i < k; i++) {
+        p[i] = n > 0 ? (double) counts[from + i] / n : 0;
+      }
+      double psi = 0;
+      double js = 0;
+      double fp = 0;
+      double fq = 0;
+      double ks = 0;
+      for (int i = 0; i < k; i++) {
+        if (p[i] > 0) {
+          double a = Math.max(p[i], epsilon);
+          double b = Math.max(q[i], epsilon);
+          psi += (a - b) * Math.log(a / b);
+          double m = (p[i] + q[i]) / 2;
+          js += p[i] * Math.log(p[i] / m);
+          if (q[i] > 0) {
+            js += q[i] * Math.log(q[i] / m);
+          }
+        } else {
+          psi += psiEmpty[i]; // p[i] == 0: shares are never negative
+          if (q[i] > 0) {
+            js += jsEmpty[i];
+          }
+        }
+        fp += p[i];
+        fq += q[i];
+        ks = Math.max(ks, Math.abs(fp - fq));
+      }
+      System.arraycopy(centres, 0, xp, 0, k);
+      long below = counts[from];
+      long above = counts[from + k - 1];
+      xp[0] = Math.min(below == 0 ? edges.low() : belowSum / below, edges.low());
+      xp[k - 1] = Math.max(above == 0 ? edges.high() : aboveSum / above, edges.high());
+      double w = wassersteinOf(p, xp, q, xq, k);
+      return new Distances(psi, Math.max(0, Math.min(1, js / 2 / LN2)), Math.min(1, ks),
+          w / (scale > 0 ? scale : 1));
+    }
+  }
+
+  /** {@link #wasserstein} over the first {@code k} elements of equally long arrays. */
+  private static double wassersteinOf(double[] p, double[] xp, double[] q, double[] xq, int k) {
+    int i = 0;
+    int j = 0;
+    double fp = 0;
+    double fq = 0;
+    double last = Double.NaN;
+    double w = 0;
+    while (i < k || j < k) {
+      double x = j >= k || (i < k && xp[i] <= xq[j]) ? xp[i] : xq[j];
+      if (!Double.isNaN(last)) {
+        w += Math.abs(fp - fq) * (x - last);
+      }
+      while (i < k && xp[i] == x) {
+        fp += p[i++];
+      }
+      while (j < k && xq[j] == x) {
+        fq += q[j++];
+      }
+      last = x;
+    }
+    return w;
+  }
+
   /** Bin centres, with the out-of-range cells at the mean of their values. */
   static double[] positions(Histogram h) {
     BinEdges e = h.edges();

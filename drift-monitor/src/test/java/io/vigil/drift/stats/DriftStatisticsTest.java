@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Every statistic against values computed by hand. */
@@ -92,6 +94,35 @@ class DriftStatisticsTest {
     assertThat(d.ks()).isCloseTo(1, within(1e-12));
     assertThat(d.jensenShannon()).isCloseTo(1, within(1e-12));
     assertThat(d.psi()).isGreaterThan(8);
+  }
+
+  @Test
+  void preparedReferenceGivesExactlyTheValuesOfCompare() {
+    Random rnd = new Random(11);
+    for (int round = 0; round < 300; round++) {
+      int bins = 2 + rnd.nextInt(20);
+      double[] edges = new double[bins + 1];
+      for (int i = 0; i <= bins; i++) {
+        edges[i] = i + (i > 0 && rnd.nextBoolean() ? 0.5 : 0) + (i > 0 ? edges[i - 1] : 0);
+      }
+      BinEdges e = new BinEdges(edges);
+      long[] refCounts = new long[e.cells()];
+      long[] liveCounts = new long[e.cells() + 3]; // at an offset, as in a window's flat counts
+      for (int i = 0; i < e.cells(); i++) {
+        refCounts[i] = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(1000);
+        liveCounts[2 + i] = rnd.nextInt(3) == 0 ? rnd.nextInt(20) : 0;
+      }
+      double below = liveCounts[2] * (edges[0] - rnd.nextDouble());
+      double above = liveCounts[2 + bins + 1] * (edges[bins] + rnd.nextDouble());
+      Histogram ref = Histogram.of(e, refCounts, 0, 0);
+      Histogram live = Histogram.of(e, Arrays.copyOfRange(liveCounts, 2, 2 + e.cells()), below, above);
+      double scale = round % 5 == 0 ? 0 : 0.5 + rnd.nextDouble();
+      DriftStatistics.Prepared prepared = new DriftStatistics.Prepared(ref, 1e-4);
+      double[] p = new double[prepared.cells() + 2];
+      double[] xp = new double[prepared.cells() + 2];
+      assertThat(prepared.compare(liveCounts, 2, below, above, scale, p, xp))
+          .isEqualTo(DriftStatistics.compare(live, ref, 1e-4, scale));
+    }
   }
 
   @Test

@@ -1,0 +1,104 @@
+package io.vigil.drift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.Random;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The compact state serializers give back what they were given, and restore their own snapshots. */
+class StateSerializersTest {
+
+  /** Field by field, NaN equal to NaN. */
+  private static <T> void same(T actual, T expected) {
+    assertThat(actual).usingRecursiveComparison().withComparatorForType(Double::compare, Double.class)
+        .isEqualTo(expected);
+  }
+
+  private static <T> T roundTrip(TypeSerializer<T> s, T value) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    s.serialize(value, out);
+    s.serialize(value, out); // two in a row: each reads exactly its own bytes
+    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+    T first = s.deserialize(in);
+    same(s.deserialize(in), first);
+    assertThat(in.available()).isZero();
+    DataOutputSerializer copied = new DataOutputSerializer(64);
+    s.copy(new DataInputDeserializer(out.getCopyOfBuffer()), copied);
+    same(s.deserialize(new DataInputDeserializer(copied.getCopyOfBuffer())), first);
+    return first;
+  }
+
+  private static <T> void restoresItsSnapshot(TypeSerializer<T> s) throws IOException {
+    TypeSerializerSnapshot<T> snapshot = s.snapshotConfiguration();
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
+    TypeSerializerSnapshot<T> restored = TypeSerializerSnapshot.readVersionedSnapshot(
+        new DataInputDeserializer(out.getCopyOfBuffer()), StateSerializersTest.class.getClassLoader());
+    assertThat(restored.restoreSerializer()).isEqualTo(s);
+    TypeSerializerSchemaCompatibility<T> c = s.snapshotConfiguration().resolveSchemaCompatibility(restored);
+    assertThat(c.isCompatibleAsIs()).isTrue();
+  }
+
+  @Test
+  void joinStateRoundTripsWithVectorNamesAndWaitingPredictions() throws IOException {
+    Random rnd = new Random(5);
+    JoinState s = new JoinState();
+    s.hasVector = true;
+    s.time = 1_700_000_000_000L;
+    s.entity = "machine-é-1";
+    s.featureSetVersion = "fs-1";
+    s.names = new String[] {"cpu_r.w10.mean", "ü"};
+    s.values = new double[1500]; // more than one scratch chunk
+    for (int i = 0; i < s.values.length; i++) {
+      s.values[i] = i % 9 == 0 ? Double.NaN : rnd.nextGaussian() * 1e12;
+    }
+    JoinState.PendingPrediction p = new JoinState.PendingPrediction();
+    p.time = 5;
+    p.modelName = "m";
+    p.modelVersion = "2";
+    p.score = -1.5;
+    p.anomaly = true;
+    s.pending = new JoinState.PendingPrediction[] {p, new JoinState.PendingPrediction()};
+    JoinStateSerializer ser = new JoinStateSerializer();
+    same(roundTrip(ser, s), s);
+
+    JoinState waiting = new JoinState(); // a prediction only: no vector, no strings of its own
+    waiting.matched = true;
+    waiting.pending = new JoinState.PendingPrediction[] {p};
+    same(roundTrip(ser, waiting), waiting);
+    same(roundTrip(ser, new JoinState()), new JoinState());
+    restoresItsSnapshot(ser);
+  }
+
+  @Test
+  void sampleIdsRoundTripWhateverTheirLength() throws IOException {
+    SampleIdSerializer ser = new SampleIdSerializer();
+    for (String id : new String[] {"", "s-0123456789abcdef0123456789abcdef", "é".repeat(70), "x".repeat(20_000)}) {
+      assertThat(roundTrip(ser, id)).isEqualTo(id);
+    }
+    restoresItsSnapshot(ser);
+    assertThat(SampleIdSerializer.TYPE.isKeyType()).isTrue();
+  }
+
+  @Test
+  void windowAccumulatorRoundTripsAndCopiesDeeply() throws IOException {
+    WindowAccumulator w = new WindowAccumulator();
+    w.add(new int[] {1, 5, 9}, new byte[] {-1, 0, 1}, new double[] {-3, 0.5, 7}, 2000, 0.8, true);
+    w.add(new int[] {0, 6, 9}, new byte[] {0, 0, 1}, new double[] {0.1, 0.5, 9}, 2000, Double.NaN, false);
+    WindowAccumulatorSerializer ser = new WindowAccumulatorSerializer();
+    same(roundTrip(ser, w), w);
+    same(roundTrip(ser, new WindowAccumulator()), new WindowAccumulator());
+    WindowAccumulator copy = ser.copy(w);
+    copy.add(new int[] {1, 5, 9}, new byte[] {0, 0, 0}, new double[] {0, 0, 0}, 2000, 0.1, false);
+    assertThat(w.counts[1]).isEqualTo(1); // the copy has its own arrays
+    assertThat(w.samples).isEqualTo(2);
+    restoresItsSnapshot(ser);
+    assertThat(WindowAccumulatorSerializer.TYPE.createSerializer(null)).isEqualTo(ser);
+  }
+}
