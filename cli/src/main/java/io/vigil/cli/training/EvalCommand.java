@@ -5,10 +5,13 @@ import io.vigil.config.ConfigException;
 import io.vigil.training.TrainingConfig;
 import io.vigil.training.eval.EvalReport;
 import io.vigil.training.eval.Evaluation;
+import io.vigil.training.eval.QueryCurve;
 import io.vigil.selection.Strategy;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +29,9 @@ import picocli.CommandLine.Spec;
         "Prints a table and writes a JSON report: per entity and mean, f1_best (best-threshold point-wise"
         + " F1, no point adjustment), f1_operating (at the model's own threshold), f1_event, pr_auc,"
         + " f1_pa beside f1_pa_random, hitrate_150 (where interpretation labels exist), queries.",
-        "Not yet: --plot, and the supervised head / retraining during the stream (incidents only)."})
+        "With random or uncertainty the model retrains during the stream as `vigil train --watch` would"
+        + " (watch.* triggers, holdout and margin; --no-retrain: incidents only). --plot FILE.png writes an"
+        + " F1-vs-queries chart of uncertainty against random over --plot-budgets."})
 public final class EvalCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -63,6 +68,19 @@ public final class EvalCommand implements Callable<Integer> {
       description = "JSON report. Default ${DEFAULT-VALUE}.")
   Path out;
 
+  @Option(names = "--no-retrain",
+      description = "Do not retrain during the stream (queries only open and close incidents).")
+  boolean noRetrain;
+
+  @Option(names = "--plot", paramLabel = "FILE.png",
+      description = "Also measure random and uncertainty over --plot-budgets and write an F1-vs-queries chart"
+          + " (PNG); the points go into the report under \"curve\".")
+  Path plot;
+
+  @Option(names = "--plot-budgets", split = ",", paramLabel = "N,...", defaultValue = "0,25,50,100,200",
+      description = "Budgets of the chart (0 = no labels). Default ${DEFAULT-VALUE}.")
+  List<Integer> plotBudgets;
+
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML file with training keys.")
   Path configFile;
 
@@ -83,14 +101,40 @@ public final class EvalCommand implements Callable<Integer> {
     }
     TrainingOptions.checkData(data, format);
     TrainingConfig config = loadConfig(System.getenv());
-    Evaluation evaluation = new Evaluation(config.model(), chosen, budget, noise);
+    if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+      throw new UserException("--plot writes a PNG: give a FILE.png, not " + plot);
+    }
+    if (plot != null && (plotBudgets.isEmpty() || plotBudgets.stream().anyMatch(b -> b == null || b < 0))) {
+      throw new UserException("--plot-budgets must be budgets >= 0, not " + plotBudgets);
+    }
+    Evaluation evaluation = new Evaluation(config, chosen, budget, noise, !noRetrain);
     EvalReport report = evaluation.run(data, entities, r -> {
       System.err.printf(Locale.ROOT, "eval: %s done (f1_best %.3f, trained in %.1f s)%n", r.entity(),
           r.f1Best(), r.trainSeconds());
       System.err.flush();
     });
-    report.write(out);
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("retrain", !noRetrain && chosen != Strategy.NONE);
+    Map<String, Object> watch = new LinkedHashMap<>();
+    watch.put("triggers", config.watch().triggers());
+    watch.put("data", config.watch().data());
+    watch.put("margin", config.watch().promotion().margin());
+    extra.put("watch", watch);
+    if (plot != null) {
+      String name = chosen.name().toLowerCase(Locale.ROOT);
+      QueryCurve curve = QueryCurve.measure(config, !noRetrain, noise, data, entities, plotBudgets,
+          Map.of(name + ":" + (chosen == Strategy.NONE ? 0 : budget), report), line -> {
+            System.err.println("eval: " + line);
+            System.err.flush();
+          });
+      curve.writePng(plot, "F1 vs queries: uncertainty against random (" + data.getFileName() + ")", 900, 560);
+      extra.put("curve", curve.toList());
+    }
+    report.write(out, extra);
     pw.print(report.table());
+    if (plot != null) {
+      pw.printf(Locale.ROOT, "chart: %s%n", plot.toAbsolutePath());
+    }
     pw.printf(Locale.ROOT, "%d entities in %.1f s; report: %s%n", report.entities().size(), report.seconds(),
         out.toAbsolutePath());
     pw.flush();

@@ -12,8 +12,8 @@ import io.vigil.training.ColdStartTrainer;
 import io.vigil.training.EpochListener;
 import io.vigil.training.FeatureMatrix;
 import io.vigil.training.MetricAttributions;
-import io.vigil.training.Scorer;
 import io.vigil.training.TrainedModel;
+import io.vigil.training.TrainingConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -21,14 +21,27 @@ import java.util.Random;
 /**
  * Evaluates one entity the way the system runs: cold start on its unlabelled training rows, then
  * the test rows streamed in time order through the {@link PrequentialLoop}, each scored before any
- * label is known; metrics from the prediction log.
+ * label is known; the answers to the queries open and close incidents ({@link IncidentLearner}) and,
+ * when retraining is on, retrain the model as the watcher would ({@link StreamRetrainer}); metrics
+ * from the prediction log.
  */
 public final class EntityEvaluator {
 
-  private final ColdStartConfig config;
+  private final TrainingConfig config;
+  private final boolean retrain;
 
+  /** Cold start and incidents, no retraining (the watcher's settings at their defaults). */
   public EntityEvaluator(ColdStartConfig config) {
+    this(TrainingConfig.defaults().withModel(config), false);
+  }
+
+  /**
+   * @param config the model, the head and the watcher's triggers, data split and promotion margin
+   * @param retrain retrain during the stream as {@code vigil train --watch} would ({@link StreamRetrainer})
+   */
+  public EntityEvaluator(TrainingConfig config, boolean retrain) {
     this.config = requireNonNull(config, "config");
+    this.retrain = retrain;
   }
 
   /**
@@ -54,37 +67,76 @@ public final class EntityEvaluator {
     FeatureMatrix test = full.slice((int) trainRows, full.rows());
     MetricAttributions attributions = new MetricAttributions(set.metrics(), set.featureNames());
     GuardedLabels annotator = new GuardedLabels(series::label);
+    ColdStartConfig model = config.model();
     List<Prediction> log;
     double threshold;
     double seconds;
-    try (TrainedModel model = new ColdStartTrainer(config).train(train, set.id(), set.version(),
+    int runs;
+    int promotions;
+    TrainedModel initial = new ColdStartTrainer(model).train(train, set.id(), set.version(),
         EpochListener.none());
-        Scorer scorer = new Scorer(model.artifact())) {
-      threshold = model.artifact().spec().scale().threshold();
-      seconds = model.seconds();
-      final double t = threshold;
-      IncidentLearner learner = new IncidentLearner(strategy, strategy == Strategy.NONE ? 0 : budget,
-          test.rows(), threshold, noise, config.seed() ^ series.entity().hashCode());
+    seconds = initial.seconds();
+    try (StreamRetrainer models = new StreamRetrainer(config, full, times(series, full), set.id(),
+        set.version(), initial, retrain && strategy != Strategy.NONE)) {
+      IncidentLearner incidents = new IncidentLearner(strategy, strategy == Strategy.NONE ? 0 : budget,
+          test.rows(), models.threshold(), noise, model.seed() ^ series.entity().hashCode());
+      incidents.onAnswers(models::onAnswer);
+      PrequentialLoop.Learner learner = (p, x, labels) -> {
+        incidents.afterScored(p, x, labels);
+        if (models.afterWindow(p.sequence())) {
+          incidents.threshold(models.threshold());
+        }
+      };
       log = PrequentialLoop.run(test, (seq, x) -> {
-        ScoreBatch b = scorer.score(x, 1);
+        ScoreBatch b = models.scorer().score(x, 1);
         float[] perMetric = b.attributions() == null ? new float[0]
             : attributions.perMetric(b.attributions(), 0, x.length);
-        double score = learner.adjust(b.scores()[0]);
-        return new Prediction(seq, score, score >= t, perMetric);
+        double score = incidents.adjust(b.scores()[0]);
+        return new Prediction(seq, score, score >= models.threshold(), perMetric);
       }, learner, annotator);
+      threshold = models.threshold();
+      runs = models.runs().size();
+      promotions = models.promotions();
     }
-    return metrics(series, log, attributions, threshold, annotator.revealed(), seconds, config.seed());
+    return metrics(series, log, attributions, threshold, annotator.revealed(), seconds, model.seed(), runs,
+        promotions);
+  }
+
+  /** Each row's window end (milliseconds), from the series' timestamps. */
+  private static long[] times(EntitySeries series, FeatureMatrix full) {
+    java.util.Map<Long, Long> bySequence = new java.util.HashMap<>();
+    for (java.util.Iterator<io.vigil.datasets.Row> it = series.rows(); it.hasNext(); ) {
+      io.vigil.datasets.Row r = it.next();
+      bySequence.put(r.sequence(), r.time().toEpochMilli());
+    }
+    long[] out = new long[full.rows()];
+    for (int i = 0; i < out.length; i++) {
+      Long t = bySequence.get(full.sequences()[i]);
+      out[i] = t == null ? (i == 0 ? 0 : out[i - 1]) : t;
+    }
+    return out;
   }
 
   /** Metrics of a prediction log against the series' labels and root causes. */
   static EntityResult metrics(EntitySeries series, List<Prediction> log, MetricAttributions attributions,
       double threshold, long queries, double seconds, long seed) {
+    return metrics(series, log, attributions, threshold, queries, seconds, seed, 0, 0);
+  }
+
+  /**
+   * {@code f1_operating} and {@code f1_event} use each prediction's own flag (the threshold of the
+   * model that scored it); {@code threshold} is the last model's.
+   */
+  static EntityResult metrics(EntitySeries series, List<Prediction> log, MetricAttributions attributions,
+      double threshold, long queries, double seconds, long seed, int retrainRuns, int promotions) {
     int n = log.size();
     double[] scores = new double[n];
+    double[] flags = new double[n];
     boolean[] labels = new boolean[n];
     int anomalies = 0;
     for (int i = 0; i < n; i++) {
       scores[i] = log.get(i).score();
+      flags[i] = log.get(i).flagged() ? 1 : 0;
       labels[i] = Boolean.TRUE.equals(series.label(log.get(i).sequence()));
       anomalies += labels[i] ? 1 : 0;
     }
@@ -107,12 +159,12 @@ public final class EntityEvaluator {
     }
     return new EntityResult(series.entity(), n, anomalies,
         Metrics.bestF1(scores, labels).f1(),
-        Metrics.f1At(scores, labels, threshold).f1(),
-        Metrics.eventF1(scores, labels, threshold).f1(),
+        Metrics.f1At(flags, labels, 0.5).f1(),
+        Metrics.eventF1(flags, labels, 0.5).f1(),
         Metrics.averagePrecision(scores, labels),
         Metrics.pointAdjustedBestF1(scores, labels).f1(),
         Metrics.pointAdjustedBestF1(random, labels).f1(),
         Metrics.hitRate(rankings, truths, 1.5),
-        queries, threshold, seconds);
+        queries, threshold, seconds, retrainRuns, promotions);
   }
 }

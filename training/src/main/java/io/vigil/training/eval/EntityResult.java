@@ -7,11 +7,12 @@ import java.util.Map;
 
 /**
  * The metrics of one entity (see {@link Metrics} for the definitions). {@code hitrate150} is NaN
- * where the data has no interpretation labels.
+ * where the data has no interpretation labels. {@code retrainRuns}: retraining runs during the
+ * stream (skipped ones included); {@code promotions}: how many of them replaced the scoring model.
  */
 public record EntityResult(String entity, int rows, int anomalies, double f1Best, double f1Operating,
     double f1Event, double prAuc, double f1Pa, double f1PaRandom, double hitrate150, long queries,
-    double threshold, double trainSeconds) {
+    double threshold, double trainSeconds, int retrainRuns, int promotions) {
 
   /** The report keys, in order. */
   public static final String[] KEYS = {"f1_best", "f1_operating", "f1_event", "pr_auc", "f1_pa",
@@ -36,6 +37,8 @@ public record EntityResult(String entity, int rows, int anomalies, double f1Best
     m.put("anomalies", anomalies);
     m.put("threshold", threshold);
     m.put("train_seconds", trainSeconds);
+    m.put("retrain_runs", retrainRuns);
+    m.put("promotions", promotions);
     return m;
   }
 }

@@ -61,12 +61,19 @@ public record EvalReport(String data, String strategy, ColdStartConfig config,
   }
 
   public void write(Path file) {
+    write(file, Map.of());
+  }
+
+  /** Writes the report with {@code extra} top-level entries (e.g. {@code "curve"}). */
+  public void write(Path file, Map<String, Object> extra) {
+    Map<String, Object> doc = toMap();
+    doc.putAll(extra);
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      JSON.writeValue(file.toFile(), toMap());
+      JSON.writeValue(file.toFile(), doc);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the report to " + file, e);
     }

@@ -10,6 +10,7 @@ import io.vigil.features.FeatureSet;
 import io.vigil.selection.Strategy;
 import io.vigil.training.ColdStartConfig;
 import io.vigil.training.FeatureSets;
+import io.vigil.training.TrainingConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,18 +22,30 @@ import java.util.function.Consumer;
 /** {@code vigil eval}: every entity of a data directory through the {@link EntityEvaluator}. */
 public final class Evaluation {
 
-  private final ColdStartConfig config;
+  private final TrainingConfig config;
   private final Strategy strategy;
   private final int budget;
   private final double noise;
+  private final boolean retrain;
 
   public Evaluation(ColdStartConfig config, Strategy strategy) {
     this(config, strategy, 0, 0);
   }
 
-  /** @param budget queries per entity; @param noise annotator error probability */
+  /** Incidents only, no retraining. @param budget queries per entity; @param noise annotator error probability */
   public Evaluation(ColdStartConfig config, Strategy strategy, int budget, double noise) {
+    this(TrainingConfig.defaults().withModel(config), strategy, budget, noise, false);
+  }
+
+  /**
+   * @param config model, head and the watcher's retraining settings
+   * @param budget queries per entity
+   * @param noise annotator error probability
+   * @param retrain retrain during the stream as the watcher would ({@link StreamRetrainer})
+   */
+  public Evaluation(TrainingConfig config, Strategy strategy, int budget, double noise, boolean retrain) {
     this.config = requireNonNull(config, "config");
+    this.retrain = retrain;
     this.strategy = requireNonNull(strategy, "strategy");
     if (strategy != Strategy.NONE && budget < 1) {
       throw new IllegalArgumentException("--strategy " + strategy.name().toLowerCase(java.util.Locale.ROOT)
@@ -55,7 +68,7 @@ public final class Evaluation {
     for (EntitySeries s : train.entities()) {
       trainByName.put(s.entity(), s);
     }
-    EntityEvaluator evaluator = new EntityEvaluator(config);
+    EntityEvaluator evaluator = new EntityEvaluator(config, retrain);
     List<EntityResult> results = new ArrayList<>();
     for (EntitySeries s : all.entities()) {
       EntitySeries t = trainByName.get(s.entity());
@@ -66,6 +79,6 @@ public final class Evaluation {
       progress.accept(r);
     }
     return new EvalReport(data.toString(), strategy.name().toLowerCase(java.util.Locale.ROOT),
-        config, results, (System.nanoTime() - t0) / 1e9);
+        config.model(), results, (System.nanoTime() - t0) / 1e9);
   }
 }

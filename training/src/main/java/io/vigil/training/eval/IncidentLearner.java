@@ -16,7 +16,8 @@ import java.util.Random;
  * 20, 40, ... windows; a "normal" answer closes it.
  *
  * <p>The budget is paced over the test part ({@link QueryPolicy#forEvaluation}); the uncertainty of a
- * window is {@link UncertaintyMeasure#ofScore} of its score against the operating threshold, with a
+ * window is {@link UncertaintyMeasure#ofScore} of its score against the operating threshold of the model
+ * scoring now ({@link #threshold(double)} follows promotions), with a
  * neutral weight. Answers are wrong with probability {@code noise}. The simulated answer comes at
  * once, where the system's comes whenever the annotator gets to it.
  */
@@ -27,9 +28,16 @@ public final class IncidentLearner implements PrequentialLoop.Learner {
 
   private final QueryPolicy policy;
   private final EntityQueryState state = new EntityQueryState();
-  private final double threshold;
+  private double threshold;
   private final double noise;
   private final Random random;
+  private AnswerListener answers = (sequence, anomaly) -> { };
+
+  /** Told every answer the simulated annotator gives (the labels a retraining learns from). */
+  @FunctionalInterface
+  public interface AnswerListener {
+    void onAnswer(long sequence, boolean anomaly);
+  }
 
   public IncidentLearner(Strategy strategy, int budget, long totalWindows, double threshold, double noise,
       long seed) {
@@ -41,6 +49,17 @@ public final class IncidentLearner implements PrequentialLoop.Learner {
     this.threshold = threshold;
     this.noise = noise;
     this.random = new Random(seed);
+  }
+
+  /** Where the answers go (e.g. a {@link StreamRetrainer}); replaces the previous listener. */
+  public IncidentLearner onAnswers(AnswerListener listener) {
+    this.answers = requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /** The operating threshold of the model now scoring (it moves when a retrained model is promoted). */
+  public void threshold(double t) {
+    this.threshold = t;
   }
 
   /** True while an incident is open: the next window is flagged. */
@@ -65,6 +84,7 @@ public final class IncidentLearner implements PrequentialLoop.Learner {
       boolean truth = Boolean.TRUE.equals(annotator.reveal(p.sequence()));
       boolean answer = noise > 0 && random.nextDouble() < noise ? !truth : truth;
       policy.onAnswer(state, answer, null);
+      answers.onAnswer(p.sequence(), answer);
     }
   }
 }

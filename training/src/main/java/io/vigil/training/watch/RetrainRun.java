@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vigil.model.ModelArtifact;
 import io.vigil.model.ModelArtifacts;
-import io.vigil.model.ModelSpec;
-import io.vigil.model.ScoreBatch;
 import io.vigil.registry.client.DownloadedModel;
 import io.vigil.registry.client.ModelEventPublisher;
 import io.vigil.registry.client.ModelVersionInfo;
@@ -16,13 +14,10 @@ import io.vigil.registry.client.RegistryClient;
 import io.vigil.registry.client.RunRef;
 import io.vigil.schemas.ModelEvent;
 import io.vigil.schemas.ModelEventType;
-import io.vigil.training.ColdStartTrainer;
 import io.vigil.training.FeatureMatrix;
 import io.vigil.training.ReferenceProfile;
-import io.vigil.training.Scorer;
-import io.vigil.training.TrainedModel;
+import io.vigil.training.Retraining;
 import io.vigil.training.TrainingConfig;
-import io.vigil.training.eval.Metrics;
 import io.vigil.training.head.SupervisedHeadTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,12 +27,10 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -119,27 +112,26 @@ final class RetrainRun {
           labelled.size() + " usable labels, " + w.data().minLabels() + " needed");
     }
 
-    // 2. time split of the labels, per class: the latest share of the anomalies and the latest share
-    // of the normal answers (anomalies are rare, so a plain time split often leaves none to compare on)
-    Set<String> holdoutIds = holdoutIds(labelled, labels, w.data().holdoutShare());
-    List<FeatureStore.Row> learn = labelled.stream().filter(r -> !holdoutIds.contains(r.sampleId())).toList();
-    List<FeatureStore.Row> holdout = labelled.stream().filter(r -> holdoutIds.contains(r.sampleId())).toList();
-    long holdoutStart = holdout.get(0).windowEnd();
-
-    // 3. autoencoder rows: before the holdout, not labelled anomalous
-    List<FeatureStore.Row> unsup = all.stream().filter(r -> !holdoutIds.contains(r.sampleId())
-        && r.windowEnd() < holdoutStart && !isAnomaly(labels, r)).toList();
-    if (unsup.size() < w.data().minTrainRows()) {
-      unsup = all.stream().filter(r -> !holdoutIds.contains(r.sampleId()) && !isAnomaly(labels, r)).toList();
+    // 2.-3. the holdout (per class, the latest share) and the autoencoder rows (Retraining.split)
+    long[] times = new long[all.size()];
+    Boolean[] answers = new Boolean[all.size()];
+    for (int i = 0; i < all.size(); i++) {
+      times[i] = all.get(i).windowEnd();
+      LabelBook.Label l = labels.get(all.get(i).sampleId());
+      answers[i] = l == null ? null : l.anomaly();
     }
-    if (unsup.size() < w.data().minTrainRows()) {
-      return skipped(runNumber, trigger, championVersion, snapshot, labelled.size(),
-          unsup.size() + " feature rows to train on, " + w.data().minTrainRows() + " needed");
+    Retraining.Split split = Retraining.split(times, answers, w.data());
+    List<FeatureStore.Row> learn = pick(all, split.learn());
+    List<FeatureStore.Row> holdout = pick(all, split.holdout());
+    List<FeatureStore.Row> unsup = pick(all, split.unsupervised());
+    if (split.skipped() != null) {
+      return skipped(runNumber, trigger, championVersion, snapshot, labelled.size(), split.skipped());
     }
     List<String> names = all.get(0).names();
-    FeatureMatrix unsupMatrix = matrix(unsup, names);
-    FeatureMatrix learnMatrix = learn.isEmpty() ? null : matrix(learn, names);
-    FeatureMatrix holdoutMatrix = matrix(holdout, names);
+    FeatureMatrix allMatrix = matrix(all, names);
+    FeatureMatrix unsupMatrix = Retraining.rows(allMatrix, split.unsupervised());
+    FeatureMatrix learnMatrix = learn.isEmpty() ? null : Retraining.rows(allMatrix, split.learn());
+    FeatureMatrix holdoutMatrix = Retraining.rows(allMatrix, split.holdout());
     boolean[] learnLabels = labelsOf(learn, labels);
     boolean[] holdoutLabels = labelsOf(holdout, labels);
 
@@ -151,30 +143,26 @@ final class RetrainRun {
       Path modelDir = dir.resolve("model");
       Map<String, Double> metrics = new LinkedHashMap<>();
       SupervisedHeadTrainer.Result head;
-      try (TrainedModel trained = new ColdStartTrainer(config.model()).train(unsupMatrix, all.get(0).featureSetId(),
-          fsv, (e, n, loss) -> registry.logMetric(run.runId(), "train_loss", loss, e))) {
-        ModelSpec spec = trained.artifact().spec();
-        if (learnMatrix != null) {
-          ScoreBatch scored;
-          try (Scorer s = new Scorer(trained.artifact())) {
-            scored = s.scoreAll(learnMatrix);
-          }
-          head = new SupervisedHeadTrainer(config.head()).fit(spec, scored, learnLabels);
-          spec = head.spec();
-        } else {
-          head = new SupervisedHeadTrainer.Result(spec, false, false, 0, 0, "no labels before the holdout");
-        }
-        ModelArtifact candidate = new ModelArtifact(spec, trained.artifact().model()); // shares the model
+      Retraining.HoldoutMetrics candidateMetrics;
+      try (Retraining.Candidate c = Retraining.train(config.model(), config.head(), unsupMatrix, learnMatrix,
+          learnLabels, all.get(0).featureSetId(), fsv,
+          (e, n, loss) -> registry.logMetric(run.runId(), "train_loss", loss, e))) {
+        head = c.head();
         clean(modelDir);
-        ModelArtifacts.save(candidate, modelDir);
-        ReferenceProfile.of(unsupMatrix, trained.validationScores(), fsv, config.profile().bins())
+        ModelArtifacts.save(c.artifact(), modelDir);
+        ReferenceProfile.of(unsupMatrix, c.trained().validationScores(), fsv, config.profile().bins())
             .write(modelDir.resolve(ReferenceProfile.FILE));
-        evaluate(candidate, holdoutMatrix, holdoutLabels, "", metrics);
-        metrics.put("train_seconds", trained.seconds());
-        metrics.put("threshold", spec.scale().threshold());
+        candidateMetrics = Retraining.evaluate(c.artifact(), holdoutMatrix, holdoutLabels);
+        put(candidateMetrics, "", metrics);
+        metrics.put("train_seconds", c.trained().seconds());
+        metrics.put("threshold", c.artifact().spec().scale().threshold());
       }
+      Retraining.HoldoutMetrics championMetrics = null;
       if (champion.isPresent()) {
-        evaluateChampion(champion.get(), dir, names, fsv, holdoutMatrix, holdoutLabels, metrics);
+        championMetrics = evaluateChampion(champion.get(), dir, names, fsv, holdoutMatrix, holdoutLabels);
+        if (championMetrics != null) {
+          put(championMetrics, "champion_", metrics);
+        }
       }
       metrics.put("labels_used", (double) labelled.size());
       metrics.put("labels_holdout", (double) holdout.size());
@@ -220,18 +208,15 @@ final class RetrainRun {
       // the decision
       // F1 at each model's own threshold decides; when it cannot tell them apart (within the margin,
       // e.g. a hold-out without a flagged anomaly), the ranking does: PR-AUC, by the same margin
-      double cand = metrics.get("holdout_f1");
-      Double champ = metrics.get("champion_holdout_f1");
       double margin = w.promotion().margin();
-      Double candAuc = metrics.get("holdout_pr_auc");
-      Double champAuc = metrics.get("champion_holdout_pr_auc");
-      long holdoutAnomalies = holdout.stream().filter(r -> isAnomaly(labels, r)).count();
-      boolean tie = champ != null && Math.abs(cand - champ) < margin;
-      // without an anomaly in the holdout neither F1 nor PR-AUC says anything: nothing is promoted
-      boolean comparable = champ == null || holdoutAnomalies > 0;
-      boolean better = champ == null || comparable && cand >= champ + margin
-          || (tie && candAuc != null && champAuc != null && Double.isFinite(candAuc) && Double.isFinite(champAuc)
-              && candAuc >= champAuc + margin);
+      long holdoutAnomalies = candidateMetrics.anomalies();
+      boolean comparable = championMetrics == null || holdoutAnomalies > 0;
+      boolean tie = championMetrics != null && Math.abs(candidateMetrics.f1() - championMetrics.f1()) < margin;
+      boolean better = Retraining.better(candidateMetrics, championMetrics, margin);
+      double cand = candidateMetrics.f1();
+      Double champ = championMetrics == null ? null : championMetrics.f1();
+      Double candAuc = candidateMetrics.prAuc();
+      Double champAuc = championMetrics == null ? null : championMetrics.prAuc();
       String compared = String.format(java.util.Locale.ROOT, "holdout F1 %.4f vs champion %s (margin %.3f; %d"
           + " holdout labels, %d anomalies)", cand, champ == null ? (championVersion == null ? "none" : "v"
           + championVersion + " not comparable") : String.format(java.util.Locale.ROOT, "v%s %.4f",
@@ -269,12 +254,13 @@ final class RetrainRun {
     }
   }
 
-  private void evaluateChampion(ModelVersionInfo champion, Path dir, List<String> names, String fsv,
-      FeatureMatrix holdout, boolean[] labels, Map<String, Double> metrics) {
+  /** The champion on the holdout, or null when it is not comparable (other feature set or inputs). */
+  private Retraining.HoldoutMetrics evaluateChampion(ModelVersionInfo champion, Path dir, List<String> names,
+      String fsv, FeatureMatrix holdout, boolean[] labels) {
     if (!fsv.equals(champion.tags().get(Registration.FEATURE_SET_TAG))) {
       LOG.info("champion v{} has feature set {}, the candidate {}: not comparable", champion.version(),
           champion.tags().get(Registration.FEATURE_SET_TAG), fsv);
-      return;
+      return null;
     }
     Path target = dir.resolve("champion-v" + champion.version());
     deleteTree(target);
@@ -282,33 +268,17 @@ final class RetrainRun {
     try (ModelArtifact m = ModelArtifacts.load(d.directory())) {
       if (!m.spec().inputs().featureNames().equals(names)) {
         LOG.info("champion v{} takes other input columns: not comparable", champion.version());
-        return;
+        return null;
       }
-      evaluate(m, holdout, labels, "champion_", metrics);
+      return Retraining.evaluate(m, holdout, labels);
     } finally {
       deleteTree(target);
     }
   }
 
-  /** F1 at the model's own threshold and PR-AUC of its ranking output, on the holdout. */
-  static void evaluate(ModelArtifact m, FeatureMatrix rows, boolean[] labels, String prefix,
-      Map<String, Double> metrics) {
-    ScoreBatch s;
-    try (Scorer scorer = new Scorer(m)) {
-      s = scorer.scoreAll(rows);
-    }
-    double[] score = new double[s.rows()];
-    double[] rank = new double[s.rows()];
-    for (int i = 0; i < score.length; i++) {
-      score[i] = s.scores()[i];
-      rank[i] = s.probability() != null ? s.probability()[i] : s.scores()[i];
-    }
-    metrics.put(prefix + "holdout_f1", Metrics.f1At(score, labels, m.spec().scale().threshold()).f1());
-    boolean anyPositive = false;
-    for (boolean l : labels) {
-      anyPositive |= l;
-    }
-    metrics.put(prefix + "holdout_pr_auc", anyPositive ? Metrics.averagePrecision(rank, labels) : Double.NaN);
+  private static void put(Retraining.HoldoutMetrics m, String prefix, Map<String, Double> metrics) {
+    metrics.put(prefix + "holdout_f1", m.f1());
+    metrics.put(prefix + "holdout_pr_auc", m.prAuc());
   }
 
   private void publish(ModelVersionInfo v, ModelEventType type, String alias, String previous,
@@ -327,29 +297,12 @@ final class RetrainRun {
         Map.of(), reason, clock.instant());
   }
 
-  /**
-   * The holdout: per class, the latest {@code share} of the labelled rows (at least one of a class that
-   * has two or more), so it holds anomalies whenever two or more are labelled. {@code labelled} is in
-   * time order; the holdout is never empty.
-   */
-  static Set<String> holdoutIds(List<FeatureStore.Row> labelled, Map<String, LabelBook.Label> labels,
-      double share) {
-    List<FeatureStore.Row> anomalies = labelled.stream().filter(r -> isAnomaly(labels, r)).toList();
-    List<FeatureStore.Row> normals = labelled.stream().filter(r -> !isAnomaly(labels, r)).toList();
-    Set<String> ids = new HashSet<>();
-    for (List<FeatureStore.Row> cls : List.of(anomalies, normals)) {
-      int n = cls.size() < 2 ? 0 : Math.min(cls.size() - 1, Math.max(1, (int) Math.ceil(cls.size() * share)));
-      cls.subList(cls.size() - n, cls.size()).forEach(r -> ids.add(r.sampleId()));
+  private static List<FeatureStore.Row> pick(List<FeatureStore.Row> rows, int[] idx) {
+    List<FeatureStore.Row> out = new ArrayList<>(idx.length);
+    for (int i : idx) {
+      out.add(rows.get(i));
     }
-    if (ids.isEmpty()) {
-      ids.add(labelled.get(labelled.size() - 1).sampleId());
-    }
-    return ids;
-  }
-
-  private static boolean isAnomaly(Map<String, LabelBook.Label> labels, FeatureStore.Row r) {
-    LabelBook.Label l = labels.get(r.sampleId());
-    return l != null && l.anomaly();
+    return out;
   }
 
   private static boolean[] labelsOf(List<FeatureStore.Row> rows, Map<String, LabelBook.Label> labels) {

@@ -9,6 +9,7 @@ import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.LabelEvent;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
+import io.vigil.training.Retraining;
 import io.vigil.training.TrainingConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -252,13 +253,11 @@ public final class RetrainWatcher implements AutoCloseable {
       List<FeatureStore.Row> featureSnapshot;
       Instant now = clock.instant();
       synchronized (lock) {
-        trigger = trigger(now);
+        // the trigger and the hysteresis: a trigger within the minimum gap stays pending
+        trigger = Retraining.due(w.triggers(), newLabels - learnedAtStart, pendingDrift != null,
+            pendingManual != null, lastRunStart, now);
         if (trigger == null) {
           return;
-        }
-        if (lastRunStart != null
-            && Duration.between(lastRunStart, now).getSeconds() < w.triggers().minGapSeconds()) {
-          return; // hysteresis: the trigger stays pending until the gap has passed
         }
         labelSnapshot = usableLabels();
         featureSnapshot = features.snapshot();
@@ -275,23 +274,6 @@ public final class RetrainWatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("retrain trigger check failed", e);
     }
-  }
-
-  private String trigger(Instant now) {
-    if (pendingManual != null) {
-      return "manual";
-    }
-    if (newLabels - learnedAtStart >= w.triggers().minNewLabels()) {
-      return "labels";
-    }
-    if (pendingDrift != null && w.triggers().onDriftAlarm()) {
-      return "drift";
-    }
-    if (w.triggers().scheduleMinutes() > 0 && (lastRunStart == null
-        || Duration.between(lastRunStart, now).toMinutes() >= w.triggers().scheduleMinutes())) {
-      return "schedule";
-    }
-    return null;
   }
 
   /** Labels whose features are known (the others cannot be learned from). */
