@@ -16,6 +16,11 @@ final class DeadLetters {
   static final String STAGE_DECODE = "feature-pipeline/decode";
   static final String STAGE_ORDER = "feature-pipeline/event-time";
 
+  /** Built once: a serde parses its schema and every released one (thread-safe). */
+  private static final class Telemetry {
+    static final AvroSerde<TelemetrySample> SERDE = AvroSerde.of(TelemetrySample.class);
+  }
+
   private DeadLetters() {}
 
   /** A record refused while decoding: its raw bytes and the reason. */
@@ -48,7 +53,7 @@ final class DeadLetters {
     return DeadLetter.newBuilder()
         .setSourceTopic(topic)
         .setKey(ByteBuffer.wrap(entity.getBytes(StandardCharsets.UTF_8)))
-        .setValue(ByteBuffer.wrap(AvroSerde.of(TelemetrySample.class).encode(sample)))
+        .setValue(ByteBuffer.wrap(Telemetry.SERDE.encode(sample)))
         .setStage(STAGE_ORDER)
         .setErrorCode(code)
         .setReason(reason)

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Properties;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -25,7 +26,6 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.formats.avro.AvroWriters;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -143,15 +143,25 @@ public final class FeatureJob {
         cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
   }
 
+  /**
+   * The settings {@link #featureSink} gives its exactly-once producers (besides the bootstrap
+   * servers and transactional ids), for benchmarks that measure what Kafka itself can take.
+   */
+  public static Properties featureProducerProperties(FeatureJobConfig cfg) {
+    return KafkaSinks.producerProperties(cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
+  }
+
   public static KafkaSink<DeadLetter> dlqSink(FeatureJobConfig cfg) {
     return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
         cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
   }
 
-  /** Avro files under {@code archiveDir/date=YYYY-MM-DD/hour=HH/}, rolled on every checkpoint. */
+  /**
+   * Avro files under {@code archiveDir/date=YYYY-MM-DD/hour=HH/}, rolled on every checkpoint; records
+   * are appended pre-encoded ({@link FeatureArchiveFormat}).
+   */
   public static FileSink<FeatureVector> archiveSink(FeatureJobConfig cfg) {
-    return FileSink.forBulkFormat(new org.apache.flink.core.fs.Path(cfg.archiveDir()),
-            AvroWriters.forSpecificRecord(FeatureVector.class))
+    return FileSink.forBulkFormat(new org.apache.flink.core.fs.Path(cfg.archiveDir()), new FeatureArchiveFormat())
         .withBucketAssigner(new HourOfWindowEnd())
         .withRollingPolicy(OnCheckpointRollingPolicy.build())
         .build();
@@ -190,11 +200,15 @@ public final class FeatureJob {
     env.execute(cfg.jobName());
   }
 
-  /** Key = entity, value = single-object-encoded FeatureVector, timestamp = window end. */
+  /**
+   * Key = entity, value = single-object-encoded FeatureVector (written by {@link
+   * FeatureVectorWriter}, byte for byte what {@code AvroSerde} writes). No record timestamp is set,
+   * so Kafka stamps the write time (topic retention then counts from the write, not the window).
+   */
   static final class FeatureSerializer implements KafkaRecordSerializationSchema<FeatureVector> {
     private static final long serialVersionUID = 1L;
     private final String topic;
-    private transient AvroSerde<FeatureVector> serde;
+    private transient FeatureVectorWriter writer;
 
     FeatureSerializer(String topic) {
       this.topic = topic;
@@ -202,10 +216,10 @@ public final class FeatureJob {
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(FeatureVector v, KafkaSinkContext ctx, Long ts) {
-      if (serde == null) {
-        serde = AvroSerde.of(FeatureVector.class);
+      if (writer == null) {
+        writer = new FeatureVectorWriter();
       }
-      return new ProducerRecord<>(topic, v.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(v));
+      return new ProducerRecord<>(topic, v.getEntity().getBytes(StandardCharsets.UTF_8), writer.encode(v));
     }
   }
 

@@ -5,15 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vigil.features.EntityState;
 import io.vigil.features.FeatureEngine;
 import io.vigil.features.FeatureSet;
+import io.vigil.features.FeatureVectors;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.FeatureVector;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 class FeatureOperatorTest {
@@ -112,10 +121,111 @@ class FeatureOperatorTest {
   }
 
   @Test
+  void onlyTheEarliestPendingSampleOfAnEntityHasATimer() throws Exception {
+    try (var h = harness()) {
+      for (int i = 1; i <= 50; i++) {
+        h.processElement(sample("h1", i * 1000L, i, i));
+      }
+      h.processElement(sample("h2", 7000, 1, 1));
+      h.processElement(sample("h2", 5000, 1, 1));  // out of order: the timer moves to 5000
+      assertThat(h.numEventTimeTimers()).isEqualTo(2);
+      h.processWatermark(20_000);
+      assertThat(h.extractOutputValues()).hasSize(22);
+      assertThat(h.numEventTimeTimers()).isEqualTo(1);
+      h.processWatermark(Long.MAX_VALUE);
+      assertThat(h.extractOutputValues()).hasSize(52);
+      assertThat(h.numEventTimeTimers()).isZero();
+      // every vector carries its own event time, in event-time order per entity
+      assertThat(h.getOutput()).filteredOn(StreamRecord.class::isInstance)
+          .map(r -> (StreamRecord<?>) r)
+          .allMatch(r -> r.getTimestamp() == ((FeatureVector) r.getValue()).getWindowEnd().toEpochMilli());
+      assertThat(h.extractOutputValues()).filteredOn(v -> v.getEntity().equals("h1"))
+          .extracting(v -> v.getWindowEnd().toEpochMilli()).isSorted();
+    }
+  }
+
+  @Test
+  void samplesBufferedByTheOneTimerPerSampleBuildAreRestoredAndProcessedInOrder() throws Exception {
+    List<FeatureVector> straight;
+    try (var h = harness()) {
+      for (int i = 1; i <= 30; i++) {
+        h.processElement(sample("h1", i * 1000L, Math.sin(i), i % 4));
+      }
+      h.processWatermark(Long.MAX_VALUE);
+      straight = h.extractOutputValues();
+    }
+    OperatorSubtaskState snapshot;
+    List<FeatureVector> first;
+    try (var old = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new PerSampleTimerOperator()), (DecodedSample s) -> s.entity, Types.STRING)) {
+      old.open();
+      for (int i = 1; i <= 20; i++) {
+        old.processElement(sample("h1", i * 1000L, Math.sin(i), i % 4));
+      }
+      old.processWatermark(12_000);
+      first = new ArrayList<>(old.extractOutputValues());
+      snapshot = old.snapshot(1L, 1L);  // samples 13..20 pending, one map entry and timer each
+    }
+    var restored = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new FeatureOperator(SET, "vigil.telemetry", false)),
+        (DecodedSample s) -> s.entity, Types.STRING);
+    restored.initializeState(snapshot);
+    restored.open();
+    restored.processElement(sample("h1", 15_000, 0, 0));  // a duplicate of a restored sample
+    for (int i = 21; i <= 30; i++) {
+      restored.processElement(sample("h1", i * 1000L, Math.sin(i), i % 4));
+    }
+    restored.processWatermark(Long.MAX_VALUE);
+    List<FeatureVector> all = new ArrayList<>(first);
+    all.addAll(restored.extractOutputValues());
+    assertThat(restored.getSideOutput(FeatureOperator.REJECTED)).extracting(r -> r.getValue().getErrorCode())
+        .containsExactly("DUPLICATE_SAMPLE");
+    restored.close();
+    assertThat(first).hasSize(12);
+    assertThat(all).containsExactlyElementsOf(straight);
+  }
+
+  /** The operator's state as builds before {@code PendingSamples} kept it: one entry and timer per sample. */
+  static final class PerSampleTimerOperator extends KeyedProcessFunction<String, DecodedSample, FeatureVector> {
+    private static final long serialVersionUID = 1L;
+    private transient FeatureEngine engine;
+    private transient ValueState<EntityState> state;
+    private transient MapState<Long, PendingSample> pending;
+
+    @Override
+    public void open(OpenContext ctx) {
+      engine = new FeatureEngine(SET);
+      state = getRuntimeContext().getState(
+          new ValueStateDescriptor<>("entity-features", TypeInformation.of(EntityState.class)));
+      pending = getRuntimeContext().getMapState(
+          new MapStateDescriptor<>("pending-samples", Types.LONG, TypeInformation.of(PendingSample.class)));
+    }
+
+    @Override
+    public void processElement(DecodedSample s, Context ctx, Collector<FeatureVector> out) throws Exception {
+      pending.put(s.time, new PendingSample(s.values.clone(), s.sequence));
+      ctx.timerService().registerEventTimeTimer(s.time);
+    }
+
+    @Override
+    public void onTimer(long time, OnTimerContext ctx, Collector<FeatureVector> out) throws Exception {
+      PendingSample p = pending.get(time);
+      pending.remove(time);
+      EntityState st = state.value() == null ? engine.newState() : state.value();
+      double[] f = engine.update(st, time, p.values);
+      state.update(st);
+      out.collect(FeatureVectors.of(ctx.getCurrentKey(), engine.windowStart(st), time, SET, SET.version(),
+          List.of(), f, p.sequence));
+    }
+  }
+
+  @Test
   void engineStateIsAFlinkPojo() {
     var info = org.apache.flink.api.common.typeinfo.TypeInformation.of(EntityState.class);
     assertThat(info).isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
     assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(PendingSample.class))
+        .isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
+    assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(PendingSamples.class))
         .isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
     assertThat(new FeatureEngine(SET).width()).isEqualTo(SET.featureNames().size());
   }

@@ -142,8 +142,11 @@ public final class FeatureEngine {
       out[base] = x[i];
       int j = base + 1;
       for (int w = 0; w < k; w++) {
+        int km = w * m + i;
+        int n = s.curSize[w];
+        double mean = s.sy[km] / n;
         for (Aggregation a : aggs) {
-          out[j++] = aggregate(s, w, i, a);
+          out[j++] = aggregate(s, w, i, km, n, mean, a);
         }
       }
     }
@@ -188,7 +191,7 @@ public final class FeatureEngine {
     int c = ring[w];
     long d = dur[w];
     while (s.curSize[w] > 0) {
-      int oldestCur = (s.start[w] + s.prevSize[w]) % c;
+      int oldestCur = wrap(s.start[w] + s.prevSize[w], c);
       long t = s.times[timeOff[w] + oldestCur];
       boolean full = s.curSize[w] >= cap[w];
       boolean expired = d != Long.MAX_VALUE && t <= time - d;
@@ -207,11 +210,11 @@ public final class FeatureEngine {
         s.sxy[km] -= xv * v;
         s.prevSy[km] += v;
         if (s.minLen[km] > 0 && s.minDeque[valueOff[w] + i * c + s.minHead[km]] == abs) {
-          s.minHead[km] = (s.minHead[km] + 1) % c;
+          s.minHead[km] = wrap(s.minHead[km] + 1, c);
           s.minLen[km]--;
         }
         if (s.maxLen[km] > 0 && s.maxDeque[valueOff[w] + i * c + s.maxHead[km]] == abs) {
-          s.maxHead[km] = (s.maxHead[km] + 1) % c;
+          s.maxHead[km] = wrap(s.maxHead[km] + 1, c);
           s.maxLen[km]--;
         }
       }
@@ -228,7 +231,7 @@ public final class FeatureEngine {
       for (int i = 0; i < m; i++) {
         s.prevSy[w * m + i] -= s.values[valueOff[w] + i * c + s.start[w]];
       }
-      s.start[w] = (s.start[w] + 1) % c;
+      s.start[w] = wrap(s.start[w] + 1, c);
       s.startAbs[w]++;
       s.prevSize[w]--;
     }
@@ -236,44 +239,58 @@ public final class FeatureEngine {
 
   private void append(EntityState s, int w, long time, double xv, double[] x) {
     int c = ring[w];
-    int slot = (s.start[w] + s.prevSize[w] + s.curSize[w]) % c;
-    long abs = s.startAbs[w] + s.prevSize[w] + s.curSize[w];
+    int start = s.start[w];
+    long startAbs = s.startAbs[w];
+    int filled = s.prevSize[w] + s.curSize[w];
+    int slot = wrap(start + filled, c);
+    long abs = startAbs + filled;
     s.times[timeOff[w] + slot] = time;
     s.sx[w] += xv;
     s.sxx[w] += xv * xv;
+    double[] values = s.values;
+    long[] minDeque = s.minDeque;
+    long[] maxDeque = s.maxDeque;
     for (int i = 0; i < m; i++) {
       int km = w * m + i;
       int base = valueOff[w] + i * c;
       double v = x[i] - s.shift[i];
-      s.values[base + slot] = v;
+      values[base + slot] = v;
       s.sy[km] += v;
       s.syy[km] += v * v;
       s.sxy[km] += xv * v;
-      // min deque: values increasing from head; drop larger-or-equal tail entries
-      while (s.minLen[km] > 0) {
-        int tail = (s.minHead[km] + s.minLen[km] - 1) % c;
-        long tailAbs = s.minDeque[base + tail];
-        if (s.values[base + (int) ((tailAbs - s.startAbs[w] + s.start[w]) % c)] >= v) {
-          s.minLen[km]--;
-        } else {
-          break;
-        }
+      // min deque: values increasing from head; drop larger-or-equal tail entries. Deque entries
+      // are absolute indexes in the current segment, so (entry - startAbs) is their ring offset.
+      int head = s.minHead[km];
+      int len = s.minLen[km];
+      while (len > 0
+          && values[base + slotOf(minDeque[base + wrap(head + len - 1, c)], startAbs, start, c)] >= v) {
+        len--;
       }
-      s.minDeque[base + (s.minHead[km] + s.minLen[km]) % c] = abs;
-      s.minLen[km]++;
-      while (s.maxLen[km] > 0) {
-        int tail = (s.maxHead[km] + s.maxLen[km] - 1) % c;
-        long tailAbs = s.maxDeque[base + tail];
-        if (s.values[base + (int) ((tailAbs - s.startAbs[w] + s.start[w]) % c)] <= v) {
-          s.maxLen[km]--;
-        } else {
-          break;
-        }
+      minDeque[base + wrap(head + len, c)] = abs;
+      s.minLen[km] = len + 1;
+      head = s.maxHead[km];
+      len = s.maxLen[km];
+      while (len > 0
+          && values[base + slotOf(maxDeque[base + wrap(head + len - 1, c)], startAbs, start, c)] <= v) {
+        len--;
       }
-      s.maxDeque[base + (s.maxHead[km] + s.maxLen[km]) % c] = abs;
-      s.maxLen[km]++;
+      maxDeque[base + wrap(head + len, c)] = abs;
+      s.maxLen[km] = len + 1;
     }
     s.curSize[w]++;
+  }
+
+  /**
+   * {@code i % c} for {@code 0 <= i < 2c}: every ring index here is the sum of two in-ring offsets,
+   * so one comparison replaces a division.
+   */
+  private static int wrap(int i, int c) {
+    return i >= c ? i - c : i;
+  }
+
+  /** Ring slot of the entry with absolute index {@code abs}, which the ring holds. */
+  private static int slotOf(long abs, long startAbs, int start, int c) {
+    return wrap((int) (abs - startAbs) + start, c);
   }
 
   /** Rebuilds the running sums of window {@code w} from its ring. O(ring) once per ring length. */
@@ -316,10 +333,8 @@ public final class FeatureEngine {
     s.sinceRecompute[w] = 0;
   }
 
-  private double aggregate(EntityState s, int w, int i, Aggregation a) {
-    int km = w * m + i;
-    int n = s.curSize[w];
-    double mean = s.sy[km] / n;
+  /** One aggregation of metric {@code i} over window {@code w}; {@code mean} = sy / n, computed once. */
+  private double aggregate(EntityState s, int w, int i, int km, int n, double mean, Aggregation a) {
     return switch (a) {
       case MEAN -> mean + s.shift[i];
       case STD -> Math.sqrt(Math.max(0, s.syy[km] / n - mean * mean));
@@ -337,7 +352,7 @@ public final class FeatureEngine {
     int c = ring[w];
     int base = valueOff[w] + i * c;
     long abs = deque[base + head];
-    return s.values[base + (int) ((abs - s.startAbs[w] + s.start[w]) % c)];
+    return s.values[base + slotOf(abs, s.startAbs[w], s.start[w], c)];
   }
 
   /**

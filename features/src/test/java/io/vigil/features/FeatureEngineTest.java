@@ -150,6 +150,40 @@ class FeatureEngineTest {
     assertThat(e.width()).isEqualTo(fs.featureNames().size());
   }
 
+  /**
+   * SHA-256 over the raw bits of every feature of a fixed random run through count and time windows
+   * of every shape (short, long, irregular spacing, gaps longer than a window), EWMA and summary.
+   * Optimising the engine must not move a single bit: vectors already written, models trained on
+   * them and the offline/online parity all depend on it.
+   */
+  static String digestOfAFixedRun() throws Exception {
+    FeatureSet fs = new FeatureSet("golden", List.of("a", "b", "c"),
+        List.of(WindowSpec.ofSamples("w1", 1), WindowSpec.ofSamples("w10", 10),
+            WindowSpec.ofDuration("t5m", Duration.ofMinutes(5), 7), WindowSpec.ofDuration("t1h", Duration.ofHours(1), 64)),
+        ALL, 0.05, 0.01, true);
+    FeatureEngine e = new FeatureEngine(fs);
+    EntityState s = e.newState();
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    Random r = new Random(2024);
+    long t = 1_700_000_000_000L;
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8);
+    for (int n = 0; n < 5000; n++) {
+      t += r.nextInt(10) == 0 ? 600_000 + r.nextInt(3_600_000) : 1 + r.nextInt(90_000);
+      double[] x = {r.nextGaussian() * 1e3 + 5e8, r.nextInt(4), r.nextDouble() < 0.1 ? -r.nextDouble() : r.nextDouble()};
+      double[] f = e.update(s, t, x);
+      for (double v : f) {
+        md.update(buf.clear().putLong(Double.doubleToRawLongBits(v)).array());
+      }
+      md.update(buf.clear().putLong(e.windowStart(s)).array());
+    }
+    return java.util.HexFormat.of().formatHex(md.digest());
+  }
+
+  @Test
+  void featuresAreBitIdenticalToThoseOfTheFirstRelease() throws Exception {
+    assertThat(digestOfAFixedRun()).isEqualTo("6d0e545c6c9c315fc500cbd5f50a631e5e77c8b7446f878d4af18e724aa5d337");
+  }
+
   @Test
   void refusesSamplesOutOfOrderOrNotFinite() {
     FeatureEngine e = new FeatureEngine(FeatureSet.standard("t", List.of("a")));

@@ -9,6 +9,7 @@ import io.vigil.datasets.Interleaved;
 import io.vigil.cli.replay.Replayer;
 import io.vigil.embedded.EmbeddedKafka;
 import io.vigil.features.FeatureSet;
+import io.vigil.features.OfflineFeatures;
 import io.vigil.pipeline.DecodedSample;
 import io.vigil.pipeline.FeatureJob;
 import io.vigil.pipeline.FeatureJobConfig;
@@ -18,6 +19,7 @@ import io.vigil.schemas.SampleIds;
 import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +27,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -60,12 +64,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * Kafka → feature job → Kafka on this machine, against the same features written as a Flink SQL
- * job with OVER windows (the peer) and a plain Kafka consumer reading the same input (the limit).
- * All three read the same pre-loaded topic in the same run; then a paced live phase measures
- * event→feature latency as a read_committed consumer sees it.
+ * job with OVER windows (the peer) and two limits of the machine: a plain Kafka consumer reading the
+ * same input, and transactional Kafka producers writing as many records of the job's output size
+ * as there are samples, with the job's producer settings and commit interval (the output limit:
+ * what the job could reach if computing features cost nothing). All run on the same pre-loaded
+ * topic and broker in the same run; then a paced live phase measures event→feature latency as a
+ * read_committed consumer sees it.
  */
 @Command(name = "features", mixinStandardHelpOptions = true,
-    description = "Samples/s and p99 latency of the feature job vs a Flink SQL OVER-window job and raw Kafka consume.")
+    description = "Samples/s and p99 latency of the feature job vs a Flink SQL OVER-window job, raw Kafka consume"
+        + " of its input and raw Kafka produce of its output.")
 public final class FeaturesBench implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -95,18 +103,35 @@ public final class FeaturesBench implements Callable<Integer> {
       try (Admin admin = kafka.admin()) {
         admin.createTopics(List.of(new NewTopic("in", 4, (short) 1), new NewTopic("out.job", 4, (short) 1),
             new NewTopic("out.sql", 4, (short) 1), new NewTopic("live", 4, (short) 1),
-            new NewTopic("out.live", 4, (short) 1), new NewTopic("dlq", 1, (short) 1))).all().get();
+            new NewTopic("out.live", 4, (short) 1), new NewTopic("dlq", 1, (short) 1),
+            new NewTopic("out.raw", 4, (short) 1))).all().get();
       }
       long n = produceAll(kafka, ds, "in");
+      double loadBefore = loadAverage();
 
+      // CPU per sample of each measure: this process's CPU time (broker, Flink, clients) over it.
+      // On a shared machine samples/s follow the CPU share we get; CPU per sample does not.
+      double cpu = processCpuSeconds();
       double rawRate = n / rawConsumeSeconds(kafka, "in", n);
+      double rawCpu = (processCpuSeconds() - cpu) * 1e6 / n;
+      List<byte[]> outputRecords = outputRecords(ds, 4096);
+      double outputBytes = outputRecords.stream().mapToInt(b -> b.length).average().orElse(0);
+      cpu = processCpuSeconds();
+      double produceRate = n / rawProduceSeconds(kafka, tmp, "out.raw", outputRecords,
+          ds.entities().stream().map(EntitySeries::entity).toList(), n);
+      double produceCpu = (processCpuSeconds() - cpu) * 1e6 / n;
+      cpu = processCpuSeconds();
       double jobSeconds = runJob(kafka, tmp, "in", "out.job", "job");
+      double jobCpu = (processCpuSeconds() - cpu) * 1e6 / n;
       double jobRate = n / jobSeconds;
+      cpu = processCpuSeconds();
       double sqlSeconds = runSql(kafka, tmp, "in", "out.sql");
+      double sqlCpu = (processCpuSeconds() - cpu) * 1e6 / n;
       double sqlRate = n / sqlSeconds;
       long[] latencies = livePhase(kafka, tmp, ds, quick ? 3000 : 10000, 1000);
       double p50 = percentile(latencies, 0.50);
       double p99 = percentile(latencies, 0.99);
+      double loadAfter = loadAverage();
 
       out.println("vigil bench features" + (quick ? " --quick" : ""));
       out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s local, parallelism %d, embedded Kafka 4.2.0 in"
@@ -115,13 +140,21 @@ public final class FeaturesBench implements Callable<Integer> {
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
           org.apache.flink.runtime.util.EnvironmentInformation.getVersion(), parallelism, dir,
           ds.entities().size(), n, SET.metrics().size(), SET.version(), SET.featureNames().size());
-      out.printf(Locale.ROOT, "%-62s %12s%n", "measure", "samples/s");
-      out.printf(Locale.ROOT, "%-62s %,12.0f%n", "limit: raw Kafka consume of the same input (bytes only)", rawRate);
-      out.printf(Locale.ROOT, "%-62s %,12.0f%n", "vigil feature job (decode, event time, 307 features, EOS sink)", jobRate);
-      out.printf(Locale.ROOT, "%-62s %,12.0f%n", "peer: Flink SQL OVER windows (last/mean/std/min/max, EOS sink)", sqlRate);
+      out.printf(Locale.ROOT, "load average (1 min) %.2f before the measures, %.2f after%n", loadBefore, loadAfter);
+      out.printf(Locale.ROOT, "%-62s %12s %14s%n", "measure", "samples/s", "CPU us/sample");
+      out.printf(Locale.ROOT, "%-62s %,12.0f %14.1f%n", "limit: raw Kafka consume of the same input (bytes only)",
+          rawRate, rawCpu);
+      out.printf(Locale.ROOT, "%-62s %,12.0f %14.1f%n", String.format(Locale.ROOT,
+          "limit: raw Kafka produce of the output (%,.0f B records, EOS)", outputBytes), produceRate, produceCpu);
+      out.printf(Locale.ROOT, "%-62s %,12.0f %14.1f%n", "vigil feature job (decode, event time, 307 features, EOS sink)",
+          jobRate, jobCpu);
+      out.printf(Locale.ROOT, "%-62s %,12.0f %14.1f%n", "peer: Flink SQL OVER windows (last/mean/std/min/max, EOS sink)",
+          sqlRate, sqlCpu);
       out.printf(Locale.ROOT, "live phase: %,d samples measured at 1,000/s after a warm-up, checkpoints every 200 ms,"
           + " read_committed: event->feature p50 %.0f ms, p99 %.0f ms%n", latencies.length, p50, p99);
-      out.printf(Locale.ROOT, "vs_flink_sql = %.2f, vs_kafka_raw = %.2f%n", jobRate / sqlRate, jobRate / rawRate);
+      out.printf(Locale.ROOT, "vs_flink_sql = %.2f, vs_kafka_raw = %.2f, vs_kafka_produce_output = %.2f;"
+              + " the output limit is %.2f of the input limit%n", jobRate / sqlRate, jobRate / rawRate,
+          jobRate / produceRate, produceRate / rawRate);
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("bench", "features");
       json.put("quick", quick);
@@ -129,16 +162,35 @@ public final class FeaturesBench implements Callable<Integer> {
       json.put("job_samples_per_s", Math.round(jobRate));
       json.put("flink_sql_samples_per_s", Math.round(sqlRate));
       json.put("kafka_raw_samples_per_s", Math.round(rawRate));
+      json.put("kafka_produce_output_samples_per_s", Math.round(produceRate));
+      json.put("output_record_bytes", Math.round(outputBytes));
       json.put("vs_flink_sql", round(jobRate / sqlRate));
       json.put("vs_kafka_raw", round(jobRate / rawRate));
+      json.put("vs_kafka_produce_output", round(jobRate / produceRate));
       json.put("p50_ms", Math.round(p50));
       json.put("p99_ms", Math.round(p99));
+      json.put("job_cpu_us_per_sample", round(jobCpu));
+      json.put("flink_sql_cpu_us_per_sample", round(sqlCpu));
+      json.put("kafka_raw_cpu_us_per_sample", round(rawCpu));
+      json.put("kafka_produce_output_cpu_us_per_sample", round(produceCpu));
+      json.put("load_avg_before", round(loadBefore));
+      json.put("load_avg_after", round(loadAfter));
       out.println(new ObjectMapper().writeValueAsString(json));
       out.flush();
     } finally {
       deleteTree(tmp);
     }
     return 0;
+  }
+
+  /** CPU seconds used by this process so far (every thread: broker, Flink, clients). */
+  private static double processCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1e9;
+  }
+
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   private static double round(double v) {
@@ -184,6 +236,76 @@ public final class FeaturesBench implements Callable<Integer> {
       }
       return (System.nanoTime() - t0) / 1e9 + (bytes == 0 ? 1e-9 : 0);
     }
+  }
+
+  /**
+   * Encoded feature vectors of the data's first samples (offline path, the job's wire format): the
+   * output limit writes these, so its records have the size and the compressibility of the job's.
+   */
+  private static List<byte[]> outputRecords(Dataset ds, int count) {
+    AvroSerde<FeatureVector> serde = AvroSerde.of(FeatureVector.class);
+    OfflineFeatures offline = new OfflineFeatures(SET, false);
+    List<byte[]> records = new ArrayList<>(count);
+    for (EntitySeries series : ds.entities()) {
+      Iterator<FeatureVector> it = offline.vectors(series);
+      for (int i = 0; i < count / ds.entities().size() + 1 && it.hasNext() && records.size() < count; i++) {
+        records.add(serde.encode(it.next()));
+      }
+    }
+    return records;
+  }
+
+  /**
+   * The output limit: {@code parallelism} transactional producers, with the feature sink's producer
+   * settings, each writing its share of {@code n} records (cycling through {@code records}, keyed by
+   * the data's entity names) and committing every 2 s, the job runs' checkpoint interval. Seconds until the
+   * last transaction is committed.
+   */
+  private double rawProduceSeconds(EmbeddedKafka kafka, Path tmp, String topic, List<byte[]> records,
+      List<String> entities, long n) throws Exception {
+    FeatureJobConfig cfg = config(kafka, tmp, "in", topic, "raw", Duration.ofSeconds(2));
+    long commitEvery = cfg.checkpointInterval().toNanos();
+    // the job's keys (its output is keyed by entity), so the records spread over partitions alike
+    List<byte[]> keys = entities.stream().map(e -> e.getBytes(StandardCharsets.UTF_8)).toList();
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long t0 = System.nanoTime();
+    for (int w = 0; w < parallelism; w++) {
+      int writer = w;
+      Thread t = new Thread(() -> {
+        Properties props = FeatureJob.featureProducerProperties(cfg);
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("transactional.id", cfg.transactionalIdPrefix() + "-" + writer);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+          p.initTransactions();
+          p.beginTransaction();
+          long lastCommit = System.nanoTime();
+          for (long i = writer; i < n; i += parallelism) {
+            byte[] value = records.get((int) (i % records.size()));
+            byte[] key = keys.get((int) (i % keys.size()));
+            p.send(new ProducerRecord<>(topic, key, value));
+            if (System.nanoTime() - lastCommit >= commitEvery) {
+              p.commitTransaction();
+              p.beginTransaction();
+              lastCommit = System.nanoTime();
+            }
+          }
+          p.commitTransaction();
+        } catch (RuntimeException e) {
+          errors.add(e);
+        }
+      }, "bench-output-producer-" + w);
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("output limit failed", errors.get(0));
+    }
+    return (System.nanoTime() - t0) / 1e9;
   }
 
   private FeatureJobConfig config(EmbeddedKafka kafka, Path tmp, String in, String out, String name, Duration cp) {
