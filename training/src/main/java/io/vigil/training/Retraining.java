@@ -21,10 +21,9 @@ import java.util.Arrays;
  * <ol>
  *   <li>{@link #due}: which trigger fires now, with the hysteresis (no run within {@code
  *       minGapSeconds} of the previous start; a trigger that fires meanwhile stays pending);
- *   <li>{@link #split}: per class, the latest {@code holdoutShare} of the labelled rows is the
- *       holdout (anomalies are rare: a plain time split often leaves none to compare on); the
+ *   <li>{@link #split}: the latest {@code holdoutShare} of the labelled rows is the holdout; the
  *       autoencoder learns from the rows before the holdout that are not labelled anomalous (all
- *       non-holdout, non-anomalous rows when too few); the head from the other labelled rows;
+ *       non-holdout, non-anomalous rows when too few); the head from the labelled rows before it;
  *   <li>{@link #train}: the cold-start autoencoder on those rows (its own common scale), then the
  *       supervised head and the threshold from the labels ({@link SupervisedHeadTrainer});
  *   <li>{@link #evaluate} and {@link #better}: candidate against the current model on the holdout,
@@ -64,19 +63,16 @@ public final class Retraining {
     return trigger;
   }
 
-  /**
-   * How many of a class's {@code labelled} labels go to the holdout: {@code ceil(labelled * share)},
-   * at least one and at most all but one; none of a class with fewer than two.
-   */
+  /** Holdout size for {@code labelled} usable labels: {@code max(1, ceil(labelled * share))}. */
   public static int holdoutSize(int labelled, double holdoutShare) {
-    return labelled < 2 ? 0 : Math.min(labelled - 1, Math.max(1, (int) Math.ceil(labelled * holdoutShare)));
+    return Math.max(1, (int) Math.ceil(labelled * holdoutShare));
   }
 
   /**
    * Which rows a run learns and is judged on.
    *
-   * @param learn labelled rows not in the holdout (head and threshold), time order
-   * @param holdout per class the latest labelled rows (never trained on), time order; never empty
+   * @param learn labelled rows before the holdout (head and threshold), time order
+   * @param holdout the latest labelled rows (never trained on), time order
    * @param unsupervised autoencoder rows, time order
    * @param skipped why the run cannot happen (too few labels or rows), null when it can
    */
@@ -103,37 +99,13 @@ public final class Retraining {
       return new Split(new int[0], new int[0], new int[0], count + " usable labels, " + data.minLabels()
           + " needed");
     }
-    // per class, the latest share; the rest is learnt from
+    int h = holdoutSize(count, data.holdoutShare());
+    int[] learn = Arrays.copyOfRange(labelled, 0, count - h);
+    int[] holdout = Arrays.copyOfRange(labelled, count - h, count);
     boolean[] inHoldout = new boolean[n];
-    for (boolean cls : new boolean[] {true, false}) {
-      int inClass = 0;
-      for (int k = 0; k < count; k++) {
-        inClass += labels[labelled[k]] == cls ? 1 : 0;
-      }
-      int take = holdoutSize(inClass, data.holdoutShare());
-      for (int k = count - 1; k >= 0 && take > 0; k--) {
-        if (labels[labelled[k]] == cls) {
-          inHoldout[labelled[k]] = true;
-          take--;
-        }
-      }
+    for (int i : holdout) {
+      inHoldout[i] = true;
     }
-    if (count > 0 && !anyTrue(inHoldout)) {
-      inHoldout[labelled[count - 1]] = true;
-    }
-    int[] learn = new int[count];
-    int[] holdout = new int[count];
-    int nl = 0;
-    int nh = 0;
-    for (int k = 0; k < count; k++) {
-      if (inHoldout[labelled[k]]) {
-        holdout[nh++] = labelled[k];
-      } else {
-        learn[nl++] = labelled[k];
-      }
-    }
-    learn = Arrays.copyOf(learn, nl);
-    holdout = Arrays.copyOf(holdout, nh);
     long holdoutStart = times[holdout[0]];
     int[] unsup = new int[n];
     int u = 0;
@@ -155,15 +127,6 @@ public final class Retraining {
           + data.minTrainRows() + " needed");
     }
     return new Split(learn, holdout, Arrays.copyOf(unsup, u), null);
-  }
-
-  private static boolean anyTrue(boolean[] b) {
-    for (boolean x : b) {
-      if (x) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>The feature-set version most of the labelled samples have; only its rows are used.
- *   <li>Labelled samples in time order (window end, then sample id); per class, the latest {@code
- *       holdoutShare} is the holdout, never trained on (not even unlabelled).
+ *   <li>Labelled samples in time order (window end, then sample id); the latest {@code holdoutShare}
+ *       is the holdout, never trained on (not even unlabelled).
  *   <li>The cold-start autoencoder on the unlabelled and normal-labelled rows that end before the
  *       holdout starts (all non-holdout rows if too few), in time order.
  *   <li>The supervised head and the operating threshold on the labelled rows before the holdout.
@@ -112,7 +112,7 @@ final class RetrainRun {
           labelled.size() + " usable labels, " + w.data().minLabels() + " needed");
     }
 
-    // 2.-3. the holdout (per class, the latest share) and the autoencoder rows (Retraining.split)
+    // 2.-3. the holdout (the latest share of the labels) and the autoencoder rows (Retraining.split)
     long[] times = new long[all.size()];
     Boolean[] answers = new Boolean[all.size()];
     for (int i = 0; i < all.size(); i++) {

@@ -70,8 +70,7 @@ public record WatchConfig(Kafka kafka, Triggers triggers, Data data, Promotion p
   /**
    * @param maxStoredFeatures the latest feature vectors kept per sample id (oldest evicted first; a
    *     label whose features were evicted or never seen is not usable)
-   * @param holdoutShare the most recent share of each class of the usable labels: the evaluation set,
-   *     never trained on
+   * @param holdoutShare the most recent share of the usable labels: the evaluation set, never trained on
    * @param minTrainRows fewer feature rows than this for the autoencoder: the run is skipped
    * @param minLabels fewer usable labels than this: the run is skipped
    */
