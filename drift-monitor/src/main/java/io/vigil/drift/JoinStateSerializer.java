@@ -17,23 +17,16 @@ import org.apache.flink.core.memory.DataOutputView;
  * checkpoint: Flink's POJO serializer wrote it value by value and took about a sixth of the job's
  * CPU in {@code vigil bench drift}. Format version 1; a change of format needs a new snapshot version.
  */
-public final class JoinStateSerializer extends TypeSerializer<JoinState> {
+public final class JoinStateSerializer extends CompactSerializer<JoinState> {
   private static final long serialVersionUID = 1L;
 
   private static final int HAS_VECTOR = 1;
   private static final int MATCHED = 2;
   private static final int PENDING = 4;
 
-  private transient CompactIO io;
   /** One state value is assembled here and written to the (checkpoint) stream in one call. */
   private transient DataOutputSerializer buffer;
 
-  private CompactIO io() {
-    if (io == null) {
-      io = new CompactIO();
-    }
-    return io;
-  }
 
   @Override
   public boolean isImmutableType() {
@@ -68,16 +61,6 @@ public final class JoinStateSerializer extends TypeSerializer<JoinState> {
     s.values = from.values;
     s.pending = from.pending;
     return s;
-  }
-
-  @Override
-  public JoinState copy(JoinState from, JoinState reuse) {
-    return copy(from);
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
   }
 
   @Override
@@ -147,26 +130,6 @@ public final class JoinStateSerializer extends TypeSerializer<JoinState> {
       }
     }
     return s;
-  }
-
-  @Override
-  public JoinState deserialize(JoinState reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView in, DataOutputView out) throws IOException {
-    serialize(deserialize(in), out);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof JoinStateSerializer;
-  }
-
-  @Override
-  public int hashCode() {
-    return JoinStateSerializer.class.hashCode();
   }
 
   @Override

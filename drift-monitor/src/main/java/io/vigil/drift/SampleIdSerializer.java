@@ -2,7 +2,6 @@ package io.vigil.drift;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -17,11 +16,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * one call into the checkpoint stream per character, the largest single item of the checkpoints in
  * {@code vigil bench drift}. Keys are never null. Format version 1.
  */
-public final class SampleIdSerializer extends TypeSerializer<String> {
+public final class SampleIdSerializer extends CompactSerializer<String> {
   private static final long serialVersionUID = 1L;
 
   /** The key type of the join's {@code keyBy}. */
-  public static final TypeInformation<String> TYPE = new TypeInfo();
+  public static final TypeInformation<String> TYPE =
+      new CompactTypeInfo<>(String.class, true, "SampleId(String, compact)", SampleIdSerializer::new);
 
   private transient byte[] scratch;
 
@@ -43,16 +43,6 @@ public final class SampleIdSerializer extends TypeSerializer<String> {
   @Override
   public String copy(String from) {
     return from;
-  }
-
-  @Override
-  public String copy(String from, String reuse) {
-    return from;
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
   }
 
   @Override
@@ -91,26 +81,6 @@ public final class SampleIdSerializer extends TypeSerializer<String> {
   }
 
   @Override
-  public String deserialize(String reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView in, DataOutputView out) throws IOException {
-    serialize(deserialize(in), out);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof SampleIdSerializer;
-  }
-
-  @Override
-  public int hashCode() {
-    return SampleIdSerializer.class.hashCode();
-  }
-
-  @Override
   public TypeSerializerSnapshot<String> snapshotConfiguration() {
     return new Snapshot();
   }
@@ -119,66 +89,6 @@ public final class SampleIdSerializer extends TypeSerializer<String> {
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<String> {
     public Snapshot() {
       super(SampleIdSerializer::new);
-    }
-  }
-
-  /** A String key type with this serializer. */
-  private static final class TypeInfo extends TypeInformation<String> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isBasicType() {
-      return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-      return false;
-    }
-
-    @Override
-    public int getArity() {
-      return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-      return 1;
-    }
-
-    @Override
-    public Class<String> getTypeClass() {
-      return String.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-      return true;
-    }
-
-    @Override
-    public TypeSerializer<String> createSerializer(SerializerConfig config) {
-      return new SampleIdSerializer();
-    }
-
-    @Override
-    public String toString() {
-      return "SampleId(String, compact)";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof TypeInfo;
-    }
-
-    @Override
-    public int hashCode() {
-      return TypeInfo.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object o) {
-      return o instanceof TypeInfo;
     }
   }
 }

@@ -2,7 +2,6 @@ package io.vigil.drift;
 
 import io.vigil.drift.stats.PerformanceEstimate;
 import java.io.IOException;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -16,20 +15,14 @@ import org.apache.flink.core.memory.DataOutputView;
  * window of a model version (as many as the event time the watermark trails by: in a catch-up,
  * dozens) holds its ~7,000 cell counts, serialized on every checkpoint. Format version 1.
  */
-public final class WindowAccumulatorSerializer extends TypeSerializer<WindowAccumulator> {
+public final class WindowAccumulatorSerializer extends CompactSerializer<WindowAccumulator> {
   private static final long serialVersionUID = 1L;
 
   /** The type information the window operator takes for its accumulator. */
-  public static final TypeInformation<WindowAccumulator> TYPE = new TypeInfo();
+  public static final TypeInformation<WindowAccumulator> TYPE = new CompactTypeInfo<>(WindowAccumulator.class,
+      false, "WindowAccumulator(compact)", WindowAccumulatorSerializer::new);
 
-  private transient CompactIO io;
 
-  private CompactIO io() {
-    if (io == null) {
-      io = new CompactIO();
-    }
-    return io;
-  }
 
   @Override
   public boolean isImmutableType() {
@@ -57,16 +50,6 @@ public final class WindowAccumulatorSerializer extends TypeSerializer<WindowAccu
     w.above = from.above == null ? null : from.above.clone();
     w.expected.merge(from.expected);
     return w;
-  }
-
-  @Override
-  public WindowAccumulator copy(WindowAccumulator from, WindowAccumulator reuse) {
-    return copy(from);
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
   }
 
   @Override
@@ -101,26 +84,6 @@ public final class WindowAccumulatorSerializer extends TypeSerializer<WindowAccu
   }
 
   @Override
-  public WindowAccumulator deserialize(WindowAccumulator reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView in, DataOutputView out) throws IOException {
-    serialize(deserialize(in), out);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof WindowAccumulatorSerializer;
-  }
-
-  @Override
-  public int hashCode() {
-    return WindowAccumulatorSerializer.class.hashCode();
-  }
-
-  @Override
   public TypeSerializerSnapshot<WindowAccumulator> snapshotConfiguration() {
     return new Snapshot();
   }
@@ -129,66 +92,6 @@ public final class WindowAccumulatorSerializer extends TypeSerializer<WindowAccu
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<WindowAccumulator> {
     public Snapshot() {
       super(WindowAccumulatorSerializer::new);
-    }
-  }
-
-  /** {@link WindowAccumulator} with this serializer. */
-  private static final class TypeInfo extends TypeInformation<WindowAccumulator> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isBasicType() {
-      return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-      return false;
-    }
-
-    @Override
-    public int getArity() {
-      return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-      return 1;
-    }
-
-    @Override
-    public Class<WindowAccumulator> getTypeClass() {
-      return WindowAccumulator.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-      return false;
-    }
-
-    @Override
-    public TypeSerializer<WindowAccumulator> createSerializer(SerializerConfig config) {
-      return new WindowAccumulatorSerializer();
-    }
-
-    @Override
-    public String toString() {
-      return "WindowAccumulator(compact)";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof TypeInfo;
-    }
-
-    @Override
-    public int hashCode() {
-      return TypeInfo.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object o) {
-      return o instanceof TypeInfo;
     }
   }
 }
