@@ -93,27 +93,9 @@ public final class DriftStatistics {
     if (p.length != xp.length || q.length != xq.length) {
       throw new IllegalArgumentException("masses and positions differ in length");
     }
-    int i = 0;
-    int j = 0;
-    double fp = 0;
-    double fq = 0;
-    double last = Double.NaN;
-    double w = 0;
-    while (i < p.length || j < q.length) {
-      double x = j >= q.length || (i < p.length && xp[i] <= xq[j]) ? xp[i] : xq[j];
-      if (!Double.isNaN(last)) {
-        w += Math.abs(fp - fq) * (x - last);
-      }
-      while (i < p.length && xp[i] == x) {
-        fp += p[i++];
-      }
-      while (j < q.length && xq[j] == x) {
-        fq += q[j++];
-      }
-      last = x;
-    }
-    return w;
+    return wasserstein(p, xp, p.length, q, xq, q.length);
   }
+
 
   /** All four distances of {@code live} against {@code reference} (same edges). */
   public static Distances compare(Histogram live, Histogram reference, double epsilon, double scale) {
@@ -214,35 +196,36 @@ public final class DriftStatistics {
       long above = counts[from + k - 1];
       xp[0] = Math.min(below == 0 ? edges.low() : belowSum / below, edges.low());
       xp[k - 1] = Math.max(above == 0 ? edges.high() : aboveSum / above, edges.high());
-      double w = wassersteinOf(p, xp, q, xq, k);
+      double w = wasserstein(p, xp, k, q, xq, k);
       return new Distances(psi, Math.max(0, Math.min(1, js / 2 / LN2)), Math.min(1, ks),
           w / (scale > 0 ? scale : 1));
     }
   }
 
-  /** {@link #wasserstein} over the first {@code k} elements of equally long arrays. */
-  private static double wassersteinOf(double[] p, double[] xp, double[] q, double[] xq, int k) {
+  /** {@link #wasserstein} over the first {@code np} masses of {@code p} and {@code nq} of {@code q}. */
+  private static double wasserstein(double[] p, double[] xp, int np, double[] q, double[] xq, int nq) {
     int i = 0;
     int j = 0;
     double fp = 0;
     double fq = 0;
     double last = Double.NaN;
     double w = 0;
-    while (i < k || j < k) {
-      double x = j >= k || (i < k && xp[i] <= xq[j]) ? xp[i] : xq[j];
+    while (i < np || j < nq) {
+      double x = j >= nq || (i < np && xp[i] <= xq[j]) ? xp[i] : xq[j];
       if (!Double.isNaN(last)) {
         w += Math.abs(fp - fq) * (x - last);
       }
-      while (i < k && xp[i] == x) {
+      while (i < np && xp[i] == x) {
         fp += p[i++];
       }
-      while (j < k && xq[j] == x) {
+      while (j < nq && xq[j] == x) {
         fq += q[j++];
       }
       last = x;
     }
     return w;
   }
+
 
   /** Bin centres, with the out-of-range cells at the mean of their values. */
   static double[] positions(Histogram h) {
