@@ -75,16 +75,16 @@ public final class DriftJob {
     // predictions source reads ahead instead and its records wait in the join's state (kept compact
     // for the checkpoints, see JoinState).
     Duration outOfOrderness = cfg.outOfOrderness();
-    Duration idleness = cfg.idleness();
-    WatermarkStrategy<DriftInput> watermarks = WatermarkStrategy
-        .<DriftInput>forGenerator(ctx -> new EntityWatermarks(outOfOrderness, idleness, ctx.getInputActivityClock()))
-        .withTimestampAssigner((d, kafkaTs) -> d.time)
-        .withIdleness(idleness);
+    WatermarkStrategy<DriftInput> watermarks = watermarks(outOfOrderness, cfg.idleness());
+    // The predictions trail the features by the scoring stage's lag: with the features' short idleness
+    // the predictions input would go idle while scoring catches up (at start-up), the features alone
+    // would move event time on, and every vector would time out of the join before its prediction.
+    WatermarkStrategy<DriftInput> predictionWatermarks = watermarks(outOfOrderness, cfg.predictionsIdleness());
     // Each source routes its own refused records (chained to the source: no network hop before the join).
     SingleOutputStreamOperator<DriftInput> f = env.fromSource(features, watermarks, "features").uid(UID_FEATURES)
         .name("features (Kafka)")
         .process(new Router()).uid(UID_ROUTE).name("route refused features");
-    SingleOutputStreamOperator<DriftInput> p = env.fromSource(predictions, watermarks, "predictions")
+    SingleOutputStreamOperator<DriftInput> p = env.fromSource(predictions, predictionWatermarks, "predictions")
         .uid(UID_PREDICTIONS).name("predictions (Kafka)")
         .process(new Router()).uid(UID_ROUTE_PREDICTIONS).name("route refused predictions");
     DataStream<DriftInput> valid = f.union(p);
@@ -127,6 +127,13 @@ public final class DriftJob {
     }
     refused.map(DriftJob::deadLetter).returns(TypeInformation.of(DeadLetter.class)).name("dead letters")
         .sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+  }
+
+  private static WatermarkStrategy<DriftInput> watermarks(Duration outOfOrderness, Duration idleness) {
+    return WatermarkStrategy
+        .<DriftInput>forGenerator(ctx -> new EntityWatermarks(outOfOrderness, idleness, ctx.getInputActivityClock()))
+        .withTimestampAssigner((d, kafkaTs) -> d.time)
+        .withIdleness(idleness);
   }
 
   /** Sends refused records to the side output, the rest on. */

@@ -15,7 +15,11 @@ import java.util.Set;
  *
  * @param window length of the event-time tumbling windows a report covers
  * @param outOfOrderness how far behind the newest event time a record may arrive and still count
- * @param idleness a silent Kafka partition stops holding the watermark back after this
+ * @param idleness a silent features partition (or entity) stops holding the watermark back after this
+ * @param predictionsIdleness the same for the predictions: longer, because the predictions trail
+ *     the features by the scoring stage's lag (at start-up, while serving warms up and scoring catches
+ *     up, or while serving is down), and a vector whose prediction comes after the watermark has
+ *     passed is never joined
  * @param joinTtl how long (event time) a feature vector waits for its predictions and a prediction
  *     for its feature vector before it is dropped (counted as unmatched)
  * @param labelTtl how long (processing time) a prediction is kept to meet its label
@@ -39,6 +43,7 @@ public record DriftJobConfig(
     Duration window,
     Duration outOfOrderness,
     Duration idleness,
+    Duration predictionsIdleness,
     Duration joinTtl,
     Duration labelTtl,
     Duration checkpointInterval,
@@ -83,6 +88,7 @@ public record DriftJobConfig(
     positive("window", window, false);
     positive("outOfOrderness", outOfOrderness, true);
     positive("idleness", idleness, false);
+    positive("predictionsIdleness", predictionsIdleness, false);
     positive("joinTtl", joinTtl, false);
     positive("labelTtl", labelTtl, false);
     positive("checkpointInterval", checkpointInterval, false);
@@ -110,7 +116,7 @@ public record DriftJobConfig(
     return new DriftJobConfig("vigil-drift-monitor", "127.0.0.1:9092", "vigil.features",
         "vigil.predictions", "vigil.labels", "vigil.drift", "vigil.dlq.drift", "vigil-drift-monitor",
         "vigil-drift-monitor", Duration.ofMinutes(10), null, Duration.ofMinutes(10),
-        Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofDays(7),
+        Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofDays(7),
         Duration.ofSeconds(10), "file:///tmp/vigil/checkpoints/drift-monitor",
         new Registry("http://127.0.0.1:5000", "http://127.0.0.1:9000", "vigil", "vigil-secret-key",
             Duration.ofMinutes(1)),

@@ -127,7 +127,7 @@ class DriftJobIT {
     return new DriftJobConfig(prefix, KAFKA.bootstrapServers(), prefix + ".features", prefix + ".predictions",
         prefix + ".labels", prefix + ".drift", prefix + ".dlq", prefix + "-group", prefix + "-tx",
         Duration.ofMinutes(5), null, Duration.ofMinutes(WINDOW_MINUTES), Duration.ofMinutes(2), IDLENESS,
-        Duration.ofMinutes(30), Duration.ofDays(1), Duration.ofMillis(500),
+        IDLENESS, Duration.ofMinutes(30), Duration.ofDays(1), Duration.ofMillis(500),
         dir.resolve("cp-" + prefix).toUri().toString(),
         new DriftJobConfig.Registry(registry.url(), S3.s3().endpoint(), S3.s3().accessKey(), S3.s3().secretKey(),
             Duration.ofMinutes(1)),

@@ -299,7 +299,7 @@ public final class DriftBench implements Callable<Integer> {
     DriftJobConfig d = DriftJobConfig.defaults();
     return new DriftJobConfig("drift", kafka.bootstrapServers(), "features", "predictions", "labels", "drift", "dlq",
         "drift-group", "drift-tx", Duration.ofMinutes(5), null, d.window(), d.outOfOrderness(), Duration.ofSeconds(1),
-        d.joinTtl(), d.labelTtl(), Duration.ofSeconds(2), tmp.resolve("drift").toUri().toString(), d.registry(),
+        Duration.ofSeconds(1), d.joinTtl(), d.labelTtl(), Duration.ofSeconds(2), tmp.resolve("drift").toUri().toString(), d.registry(),
         d.drift(), parallelism);
   }
 
