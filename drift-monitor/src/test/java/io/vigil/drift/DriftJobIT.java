@@ -280,4 +280,61 @@ class DriftJobIT {
     assertThat(b.getFeatures().get(0).getPsi()).isNotEqualTo(a.getFeatures().get(0).getPsi());
     assertThat(b.getDriftedShare()).isNotEqualTo(a.getDriftedShare());
   }
+
+  /**
+   * As in {@code vigil up}: the features are all there before scoring writes its first prediction, and
+   * the gap is longer than the features' idleness. The predictions input keeps event time waiting for
+   * its own, longer timeout, so the vectors stay in the join until their predictions come and every
+   * window gets its report. (With one short idleness for both inputs, no report was written.)
+   */
+  @Test
+  void predictionsThatComeLongAfterTheirFeaturesStillGetTheirReports() throws Exception {
+    DriftJobConfig base = config("trailing");
+    // features idle after 1 s; predictions after 30 s (not the default 2 min: the replay's one entity
+    // leaves one of the two predictions partitions empty, and it holds event time back that long)
+    DriftJobConfig c = new DriftJobConfig(base.jobName(), base.bootstrapServers(), base.featuresTopic(),
+        base.predictionsTopic(), base.labelsTopic(), base.driftTopic(), base.dlqTopic(), base.groupId(),
+        base.transactionalIdPrefix(), base.transactionTimeout(), null, base.window(), base.outOfOrderness(),
+        Duration.ofSeconds(1), Duration.ofSeconds(30), base.joinTtl(), base.labelTtl(), base.checkpointInterval(),
+        base.checkpointDir(), base.registry(), base.drift(), base.parallelism());
+    createTopics(c);
+    List<double[]> f = SmdReplay.features(replay.testRows, replay.trainStd, Set.of(), SmdDriftTest.SHIFT_FROM, 5);
+    List<FeatureVector> vectors = replay.vectors(f);
+    AvroSerde<FeatureVector> fs = AvroSerde.of(FeatureVector.class);
+    AvroSerde<Prediction> ps = AvroSerde.of(Prediction.class);
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    DriftJob.configure(env, c);
+    DriftJob.build(env, c, SmdReplay.SET, new RegistryReferenceSource(c.registry()),
+        DriftJob.kafkaSource(c, c.featuresTopic(), DriftInput.Kind.FEATURES, false),
+        DriftJob.kafkaSource(c, c.predictionsTopic(), DriftInput.Kind.PREDICTION, false),
+        null, DriftJob.driftSink(c), DriftJob.dlqSink(c));
+    var job = env.executeAsync(c.jobName());
+    try (KafkaProducer<byte[], byte[]> p = producer()) {
+      for (FeatureVector v : vectors) {
+        p.send(new ProducerRecord<>(c.featuresTopic(), v.getEntity().getBytes(StandardCharsets.UTF_8), fs.encode(v)));
+      }
+      p.flush();
+      // scoring lags: the features' partitions go idle (1 s) long before the first prediction
+      Thread.sleep(8_000);
+      for (int i = 0; i < vectors.size(); i++) {
+        FeatureVector v = vectors.get(i);
+        p.send(new ProducerRecord<>(c.predictionsTopic(), v.getEntity().getBytes(StandardCharsets.UTF_8),
+            ps.encode(replay.prediction(v, f.get(i), MODEL, v1, replay.threshold, false))));
+      }
+      p.flush();
+      // unbounded sources: the last window stays open, every earlier one is reported
+      int expected = SmdDriftTest.ROWS / WINDOW_MINUTES - 1;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      List<DriftReport> reports = List.of();
+      while (System.nanoTime() < deadline && reports.size() < expected) {
+        Thread.sleep(1_000);
+        reports = reports(c, v1);
+      }
+      assertThat(reports).hasSizeGreaterThanOrEqualTo(expected);
+      assertThat(reports).allSatisfy(r -> assertThat(r.getSampleCount()).isEqualTo(WINDOW_MINUTES));
+    } finally {
+      job.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
 }
