@@ -12,12 +12,11 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -28,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * Dynamic batching over a pool of DJL predictors.
  *
  * <p>Requests wait in a bounded queue ({@link #submit} fails with {@link
- * ErrorCode#RESOURCE_EXHAUSTED} when it is full). One dispatcher thread takes the first waiting
- * request, waits until a predictor is free, and gathers more requests until {@code maxQueueDelay}
+ * ErrorCode#RESOURCE_EXHAUSTED} when it is full). One worker at a time (the one holding the
+ * gathering lock) takes the first waiting request, waits until a predictor is free, and gathers
+ * more requests until {@code maxQueueDelay}
  * after the first was taken, until {@code maxBatchSize} rows, or until no other batch is being
  * scored (waiting then would only leave the engine idle); the rows go to the model as one tensor,
  * and each request gets its own rows back. While every predictor is busy, requests pile up, so the
@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * under load the batch size adapts by itself. With batching off every request is its own model
  * call. Requests whose deadline has passed or whose caller went away are answered without running.
  *
- * <p>Each worker borrows a predictor from the pool for one call: DJL predictors are not
- * thread-safe, and there are exactly as many as workers.
+ * <p>The worker that gathered a batch scores it itself and the next free worker gathers the next
+ * one (leader/followers): a request wakes one thread on its way to the model, not a dispatcher and
+ * then a worker. Each worker borrows a predictor from the pool for one call: DJL predictors are
+ * not thread-safe, and there are exactly as many as workers.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
@@ -96,8 +98,11 @@ public final class DynamicBatcher implements AutoCloseable {
   private final BlockingQueue<Pending> queue;
   private final BlockingQueue<Predictor<FeatureBatch, ScoreBatch>> predictors;
   private final Semaphore freeWorkers;
-  private final ExecutorService workers;
-  private final Thread dispatcher;
+  private final Thread[] workers;
+  /** Held by the worker that takes and gathers the next batch. */
+  private final ReentrantLock gatheringLock = new ReentrantLock();
+  /** A request taken from the queue that did not fit into the last batch (guarded by the lock). */
+  private Pending carry;
   private final Listener listener;
   private final AtomicLong modelCalls = new AtomicLong();
   private final AtomicLong rowsScored = new AtomicLong();
@@ -106,8 +111,9 @@ public final class DynamicBatcher implements AutoCloseable {
   /** Batches being scored right now. */
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean closing;
-  /** True while the dispatcher sleeps waiting for {@link #rowsWanted} more rows. */
+  /** True while {@link #gatherer} sleeps waiting for {@link #rowsWanted} more rows. */
   private volatile boolean gathering;
+  private volatile Thread gatherer;
   private volatile int rowsWanted = Integer.MAX_VALUE;
 
   public DynamicBatcher(String name, Settings settings, int cols,
@@ -122,15 +128,12 @@ public final class DynamicBatcher implements AutoCloseable {
       predictors.add(predictorFactory.get());
     }
     this.freeWorkers = new Semaphore(settings.workers());
-    AtomicInteger n = new AtomicInteger();
-    this.workers = Executors.newFixedThreadPool(settings.workers(), r -> {
-      Thread t = new Thread(r, "batch-" + name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    this.dispatcher = new Thread(this::dispatch, "batcher-" + name);
-    dispatcher.setDaemon(true);
-    dispatcher.start();
+    this.workers = new Thread[settings.workers()];
+    for (int i = 0; i < workers.length; i++) {
+      workers[i] = new Thread(this::work, "batch-" + name + "-" + (i + 1));
+      workers[i].setDaemon(true);
+      workers[i].start();
+    }
   }
 
   /**
@@ -179,7 +182,7 @@ public final class DynamicBatcher implements AutoCloseable {
           "the inference queue is full (" + settings.queueCapacity() + " requests); retry with backoff");
     }
     if (queuedRows.addAndGet(rows.rows()) >= rowsWanted && gathering) {
-      LockSupport.unpark(dispatcher);
+      wakeGatherer();
     }
   }
 
@@ -217,71 +220,104 @@ public final class DynamicBatcher implements AutoCloseable {
     return settings;
   }
 
-  private void dispatch() {
-    Pending carry = null;
-    List<Pending> batch = List.of();
+  /** One worker: gather a batch, score it, again, until the batcher closes. */
+  private void work() {
     try {
       while (true) {
-        Pending first = carry;
-        while (first == null) {
-          first = queue.poll(50, TimeUnit.MILLISECONDS);
-          if (first == null && closing && queue.isEmpty()) {
-            return;
-          }
+        List<Pending> batch = next();
+        if (batch == null) {
+          return;
         }
-        carry = first; // failed on interrupt until it is in a batch
-        long until = System.nanoTime() + settings.maxQueueDelay().toNanos();
-        // while every predictor is busy, more requests queue up behind the first
-        freeWorkers.acquire();
-        carry = null;
-        batch = new ArrayList<>();
-        int rows = add(batch, first, 0);
-        if (settings.enabled()) {
-          int max = settings.maxBatchSize();
-          while (true) {
-            // take what is waiting, then sleep until the batch could be full or the delay is over:
-            // one wake-up per batch rather than one per arriving request
-            Pending next;
-            while (rows < max && carry == null && (next = queue.poll()) != null) {
-              if (rows + next.rows.rows() > max) {
-                carry = next;
-              } else {
-                rows = add(batch, next, rows);
-              }
-            }
-            long wait = until - System.nanoTime();
-            // stop gathering when the batch is full, the delay is over, or no other batch is being
-            // scored: then waiting would only leave the engine idle
-            if (rows >= max || carry != null || wait <= 0 || running.get() == 0) {
-              break;
-            }
-            rowsWanted = max - rows;
-            gathering = true;
-            if (queuedRows.get() < rowsWanted && running.get() > 0) {
-              LockSupport.parkNanos(this, wait);
-            }
-            gathering = false;
-            if (Thread.interrupted()) {
-              throw new InterruptedException("batcher stopped");
-            }
-          }
+        if (!batch.isEmpty()) {
+          run(batch);
         }
-        List<Pending> live = dropExpired(batch);
-        if (live.isEmpty()) {
-          freeWorkers.release();
-          continue;
-        }
-        running.incrementAndGet();
-        workers.execute(() -> run(live));
-        batch = List.of();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      List<Pending> left = new ArrayList<>(batch);
-      if (carry != null) {
-        left.add(carry);
+    }
+  }
+
+  /**
+   * Under the gathering lock: the next batch (its worker permit held and counted as running), an
+   * empty list when every request taken had expired, or null once closing with nothing queued.
+   */
+  private List<Pending> next() throws InterruptedException {
+    gatheringLock.lockInterruptibly();
+    List<Pending> batch = new ArrayList<>();
+    boolean permit = false;
+    try {
+      Pending first = carry;
+      carry = null;
+      while (first == null) {
+        first = queue.poll(50, TimeUnit.MILLISECONDS);
+        if (first == null && closing && queue.isEmpty()) {
+          return null;
+        }
       }
-      failAll(left);
+      long until = System.nanoTime() + settings.maxQueueDelay().toNanos();
+      int rows = add(batch, first, 0);
+      // while every predictor is busy (scoreNow), more requests queue up behind the first
+      freeWorkers.acquire();
+      permit = true;
+      if (settings.enabled()) {
+        int max = settings.maxBatchSize();
+        while (true) {
+          // take what is waiting, then sleep until the batch could be full or the delay is over:
+          // one wake-up per batch rather than one per arriving request
+          Pending next;
+          while (rows < max && carry == null && (next = queue.poll()) != null) {
+            if (rows + next.rows.rows() > max) {
+              carry = next;
+            } else {
+              rows = add(batch, next, rows);
+            }
+          }
+          long wait = until - System.nanoTime();
+          // stop gathering when the batch is full, the delay is over, or no other batch is being
+          // scored: then waiting would only leave the engine idle
+          if (rows >= max || carry != null || wait <= 0 || running.get() == 0) {
+            break;
+          }
+          rowsWanted = max - rows;
+          gatherer = Thread.currentThread();
+          gathering = true;
+          if (queuedRows.get() < rowsWanted && running.get() > 0) {
+            LockSupport.parkNanos(this, wait);
+          }
+          gathering = false;
+          if (Thread.interrupted()) {
+            throw new InterruptedException("batcher stopped");
+          }
+        }
+      }
+      List<Pending> live = dropExpired(batch);
+      if (live.isEmpty()) {
+        freeWorkers.release();
+      } else {
+        running.incrementAndGet();
+      }
+      permit = false;
+      return live;
+    } catch (InterruptedException e) {
+      if (permit) {
+        freeWorkers.release();
+      }
+      if (carry != null) {
+        batch.add(carry);
+        carry = null;
+      }
+      failAll(batch);
+      throw e;
+    } finally {
+      gathering = false;
+      gatheringLock.unlock();
+    }
+  }
+
+  private void wakeGatherer() {
+    Thread g = gatherer;
+    if (g != null) {
+      LockSupport.unpark(g);
     }
   }
 
@@ -317,8 +353,10 @@ public final class DynamicBatcher implements AutoCloseable {
         throw new IllegalStateException("no free predictor although a worker permit was held");
       }
       int rows = 0;
+      boolean attributions = false;
       for (Pending p : batch) {
         rows += p.rows.rows();
+        attributions |= p.rows.attributions();
       }
       FeatureBatch input;
       if (batch.size() == 1) {
@@ -330,7 +368,8 @@ public final class DynamicBatcher implements AutoCloseable {
           System.arraycopy(p.rows.values(), 0, values, at, p.rows.values().length);
           at += p.rows.values().length;
         }
-        input = new FeatureBatch(values, rows, cols);
+        // attributions when any request of the batch wants them
+        input = new FeatureBatch(values, rows, cols, attributions);
       }
       long t0 = System.nanoTime();
       ScoreBatch out = predictor.predict(input);
@@ -355,7 +394,7 @@ public final class DynamicBatcher implements AutoCloseable {
       freeWorkers.release();
       running.decrementAndGet();
       if (gathering) {
-        LockSupport.unpark(dispatcher);
+        wakeGatherer();
       }
     }
   }
@@ -375,18 +414,21 @@ public final class DynamicBatcher implements AutoCloseable {
   public void close(Duration grace) {
     closing = true;
     try {
-      dispatcher.join(Math.max(1, grace.toMillis()));
-      if (dispatcher.isAlive()) {
-        dispatcher.interrupt();
-        dispatcher.join(1_000);
+      long until = System.nanoTime() + Math.max(1, grace.toMillis()) * 1_000_000L;
+      for (Thread w : workers) {
+        w.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
       }
-      workers.shutdown();
-      if (!workers.awaitTermination(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS)) {
-        workers.shutdownNow();
+      for (Thread w : workers) {
+        w.interrupt();
+      }
+      for (Thread w : workers) {
+        w.join(1_000);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      workers.shutdownNow();
+      for (Thread w : workers) {
+        w.interrupt();
+      }
     }
     failAll(List.of());
     List<Predictor<FeatureBatch, ScoreBatch>> all = new ArrayList<>();

@@ -112,9 +112,15 @@ final class InferAnswer {
     if (whole != null) {
       out.write(whole);
     } else {
-      write(new Writer(new byte[Math.max(16, Math.min(size, CHUNK))], out));
+      write(new Writer(SCRATCH.get(), out));
     }
   }
+
+  /**
+   * The piece each thread fills and hands to the transport, which copies it into its own buffers
+   * before {@code write} returns: one per thread for all its answers instead of one per answer.
+   */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
   ModelInferResponse toMessage() {
     try {

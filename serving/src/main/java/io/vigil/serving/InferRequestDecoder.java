@@ -232,7 +232,9 @@ public final class InferRequestDecoder {
             + (i / cols) + ", column " + (i % cols));
       }
     }
-    return new DecodedRequest(new FeatureBatch(values, n, cols), outputs, raw, sampleIds, entities,
+    // attributions are computed only when asked for (see InferenceService for the prediction log)
+    boolean attributions = outputs.contains(ModelSpec.OUTPUT_ATTRIBUTIONS);
+    return new DecodedRequest(new FeatureBatch(values, n, cols, attributions), outputs, raw, sampleIds, entities,
         windowStart, windowEnd);
   }
 

@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.vigil.model.FeatureBatch;
 import io.vigil.model.ScoreBatch;
 import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
 import io.vigil.schemas.inference.ModelInferRequest;
@@ -166,7 +167,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       boolean logPrediction = InferRequestDecoder.logPrediction(request);
       Answer<T> answer = new Answer<>(request, call, form, model, decoded, logPrediction, deadline, t0);
       call.setOnCancelHandler(answer);
-      model.batcher().submit(decoded.batch(), deadlineNanos, answer, answer);
+      model.batcher().submit(logged(decoded.batch(), logPrediction), deadlineNanos, answer, answer);
     } catch (ServingException e) {
       model.release();
       fail("ModelInfer", t0, out, e);
@@ -260,6 +261,18 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
   }
 
+  /**
+   * The rows as the batcher must score them: the prediction log keeps each row's attributions, so
+   * a logged request needs them even when its answer leaves them out.
+   */
+  private FeatureBatch logged(FeatureBatch rows, boolean logPrediction) {
+    return logPrediction && sink != PredictionSink.NONE ? withAttributions(rows) : rows;
+  }
+
+  private static FeatureBatch withAttributions(FeatureBatch rows) {
+    return rows.attributions() ? rows : new FeatureBatch(rows.values(), rows.rows(), rows.cols(), true);
+  }
+
   private void shadow(String requestId, DecodedRequest decoded) {
     LoadedModel shadow = models.current(ModelManager.Role.SHADOW).orElse(null);
     if (shadow == null) {
@@ -272,7 +285,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     long t0 = System.nanoTime();
     CompletableFuture<ScoreBatch> scored;
     try {
-      scored = shadow.batcher().submit(decoded.batch(), Long.MAX_VALUE, () -> false);
+      // shadow answers are only logged, attributions included
+      scored = shadow.batcher().submit(withAttributions(decoded.batch()), Long.MAX_VALUE, () -> false);
     } catch (ServingException e) {
       shadow.release();
       metrics.shadowDropped();

@@ -31,7 +31,8 @@ public record ServingConfig(Grpc grpc, Keepalive keepalive, Security security, M
   /**
    * @param host interface to bind
    * @param port gRPC port (0 = any free port)
-   * @param executorThreads threads that run request handlers (they never block on the model)
+   * @param executorThreads threads that run request handlers (they never block on the model); 0
+   *     runs them on the transport's event loops, without a hand-off to another thread
    * @param executorQueue bound of the handler queue
    * @param maxMessageBytes largest request accepted
    * @param shutdownGraceSeconds how long in-flight calls may finish on stop
@@ -41,7 +42,7 @@ public record ServingConfig(Grpc grpc, Keepalive keepalive, Security security, M
     public Grpc {
       requireNonNull(host, "grpc.host must be set");
       checkPort(port, "grpc.port");
-      positive(executorThreads, "grpc.executorThreads");
+      nonNegative(executorThreads, "grpc.executorThreads");
       positive(executorQueue, "grpc.executorQueue");
       positive(maxMessageBytes, "grpc.maxMessageBytes");
       nonNegative(shutdownGraceSeconds, "grpc.shutdownGraceSeconds");

@@ -161,8 +161,7 @@ public final class ServingServer implements AutoCloseable {
       interceptors.add(new BearerTokenInterceptor(tokens, metrics));
     }
     metrics.queueDepth(models);
-    Server server = transport
-        .executor(executor)
+    Server server = withHandlers(transport, executor)
         .maxInboundMessageSize(g.maxMessageBytes())
         .addService(ServerInterceptors.intercept(inference.serviceDefinition(), interceptors))
         .addService(ServerInterceptors.intercept(health.getHealthService(), interceptors))
@@ -171,7 +170,9 @@ public final class ServingServer implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
-      executor.shutdownNow();
+      if (executor != null) {
+        executor.shutdownNow();
+      }
       models.close();
       sink.close();
       throw new UncheckedIOException("cannot start gRPC on " + g.host() + ":" + g.port(), e);
@@ -206,8 +207,14 @@ public final class ServingServer implements AutoCloseable {
     return new ServingServer(config, server, health, models, sink, metrics, executor, poller, extras, http);
   }
 
-  /** The bounded executor that runs the gRPC handlers ({@code grpc.executorThreads/Queue}). */
+  /**
+   * The bounded executor that runs the gRPC handlers ({@code grpc.executorThreads/Queue}), or null
+   * when {@code grpc.executorThreads} is 0: the handlers then run on the transport's threads.
+   */
   public static ThreadPoolExecutor handlerExecutor(ServingConfig.Grpc g) {
+    if (g.executorThreads() == 0) {
+      return null;
+    }
     AtomicInteger n = new AtomicInteger();
     return new ThreadPoolExecutor(g.executorThreads(), g.executorThreads(),
         60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(g.executorQueue()), r -> {
@@ -215,6 +222,16 @@ public final class ServingServer implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
+  }
+
+  /**
+   * Handlers on {@code executor}, or with a null one on the thread that read the call (Netty's
+   * event loop): no hand-off to another thread and back per call. Safe because no handler blocks:
+   * ModelInfer validates, decodes and queues its rows (the bounded batching queue refuses what does
+   * not fit), and the answer is written from the batch worker.
+   */
+  public static ServerBuilder<?> withHandlers(ServerBuilder<?> transport, ThreadPoolExecutor executor) {
+    return executor == null ? transport.directExecutor() : transport.executor(executor);
   }
 
   /**
@@ -314,7 +331,9 @@ public final class ServingServer implements AutoCloseable {
     }
     models.close();
     sink.close();
-    executor.shutdown();
+    if (executor != null) {
+      executor.shutdown();
+    }
     if (http != null) {
       http.close();
     }

@@ -156,10 +156,10 @@ class DynamicBatchingTest {
       CompletableFuture<ScoreBatch> first = b.submit(row, Long.MAX_VALUE, () -> false);
       Await.until(Duration.ofSeconds(5), "the first request to be taken", () -> b.queuedRequests() == 0);
       long deadline = System.nanoTime() + 1_000_000;
+      // the only worker is busy: nothing takes requests out of the queue (capacity 2) until it is free
       CompletableFuture<ScoreBatch> expired = b.submit(row, deadline, () -> false);
-      Await.until(Duration.ofSeconds(5), "the dispatcher to hold the next request", () -> b.queuedRequests() == 0);
       CompletableFuture<ScoreBatch> waiting = b.submit(row, Long.MAX_VALUE, () -> false);
-      CompletableFuture<ScoreBatch> waiting2 = b.submit(row, Long.MAX_VALUE, () -> false);
+      assertThat(b.queuedRequests()).isEqualTo(2);
       assertThatThrownBy(() -> b.submit(row, Long.MAX_VALUE, () -> false))
           .isInstanceOfSatisfying(ServingException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
@@ -169,10 +169,31 @@ class DynamicBatchingTest {
       held.release.countDown();
       assertThat(first.get(10, TimeUnit.SECONDS).rows()).isEqualTo(1);
       assertThat(waiting.get(10, TimeUnit.SECONDS).rows()).isEqualTo(1);
-      assertThat(waiting2.get(10, TimeUnit.SECONDS).rows()).isEqualTo(1);
       assertThatThrownBy(() -> expired.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
           .cause().isInstanceOfSatisfying(ServingException.class,
               e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
+      assertThat(b.modelCalls()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aBatchHasAttributionsWhenOneOfItsRequestsWantsThemAndNoneOtherwise() throws Exception {
+    HeldTranslator held = new HeldTranslator(new ScoringTranslator(reference.spec()));
+    DynamicBatcher.Settings s = new DynamicBatcher.Settings(true, 8, Duration.ofMillis(50), 16, 1);
+    try (DynamicBatcher b = new DynamicBatcher("attributions", s, COLS,
+        () -> reference.model().newPredictor(held), DynamicBatcher.Listener.NONE)) {
+      float[] v = Requests.rows(1, COLS, 4);
+      CompletableFuture<ScoreBatch> first = b.submit(new FeatureBatch(v, 1, COLS, false), Long.MAX_VALUE, () -> false);
+      Await.until(Duration.ofSeconds(5), "the first request to be taken", () -> b.queuedRequests() == 0);
+      // queued behind the held call, so scored together in the next batch
+      CompletableFuture<ScoreBatch> lean = b.submit(new FeatureBatch(v, 1, COLS, false), Long.MAX_VALUE, () -> false);
+      CompletableFuture<ScoreBatch> full = b.submit(new FeatureBatch(v, 1, COLS, true), Long.MAX_VALUE, () -> false);
+      held.release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS).attributions()).as("a batch where nobody asked").isNull();
+      ScoreBatch withThem = full.get(10, TimeUnit.SECONDS);
+      assertThat(withThem.attributions()).hasSize(COLS);
+      assertThat(lean.get(10, TimeUnit.SECONDS).scores()).containsExactly(withThem.scores());
+      assertThat(first.get().scores()).containsExactly(withThem.scores());
       assertThat(b.modelCalls()).isEqualTo(2);
     }
   }

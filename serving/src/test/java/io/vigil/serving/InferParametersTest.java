@@ -75,6 +75,20 @@ class InferParametersTest {
   }
 
   @Test
+  void anAnswerWithoutAttributionsLeavesThemOutButTheLogKeepsThem() {
+    ModelInferResponse all = stub.modelInfer(request("s-all-outputs"));
+    ModelInferResponse lean = stub.modelInfer(request("s-score-only").toBuilder()
+        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("score")).build());
+    assertThat(lean.getOutputsList()).extracting(o -> o.getName()).containsExactly("score");
+    assertThat(Requests.output(lean, "score")).containsExactly(Requests.output(all, "score"));
+    Await.until(Duration.ofSeconds(10), "the score-only answer logged",
+        () -> SINK.entries.stream().anyMatch(e -> e.sampleId().equals("s-score-only")));
+    PredictionEntry logged = SINK.entries.stream().filter(e -> e.sampleId().equals("s-score-only")).findFirst()
+        .orElseThrow();
+    assertThat(logged.attributions()).containsExactly(Requests.output(all, "attributions"));
+  }
+
+  @Test
   void logPredictionOfAnotherTypeIsInvalidArgument() {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> stub.modelInfer(
         request("s-bad").toBuilder()

@@ -202,6 +202,36 @@ class NettyServerTest {
     }
   }
 
+  @Test
+  void handlersOnTheEventLoopsAnswerAndRefuseAsWithTheExecutor() throws Exception {
+    ServingConfig c = config("work-direct");
+    ServingConfig.Grpc g = c.grpc();
+    c = c.withGrpc(new ServingConfig.Grpc(g.host(), 0, 0, g.executorQueue(), g.maxMessageBytes(),
+        g.shutdownGraceSeconds()));
+    try (ServingServer server = start(c)) {
+      ManagedChannel ch = plaintext(server);
+      try {
+        var stub = GRPCInferenceServiceGrpc.newFutureStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+        List<com.google.common.util.concurrent.ListenableFuture<io.vigil.schemas.inference.ModelInferResponse>> calls =
+            new java.util.ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+          calls.add(stub.modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, i), 1, COLS)));
+        }
+        for (int i = 0; i < calls.size(); i++) {
+          assertThat(Requests.output(calls.get(i).get(10, TimeUnit.SECONDS), "score"))
+              .containsExactly(direct(Requests.rows(1, COLS, i), 1).scores(), Offset.offset(1e-5f));
+        }
+        var blocking = GRPCInferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+            () -> blocking.modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, 1), 1, COLS).toBuilder()
+                .setModelName("other").build()));
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+      } finally {
+        shutdown(ch);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ message size
 
   @Test

@@ -75,6 +75,10 @@ class ServingConfigAndEndpointsTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("tlsKeyFile");
     assertThatThrownBy(() -> ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__KEEPALIVE__TIME_SECONDS", "0")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("keepalive.timeSeconds");
+    assertThatThrownBy(() -> ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__GRPC__EXECUTOR_THREADS", "-1")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("grpc.executorThreads");
+    assertThat(ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__GRPC__EXECUTOR_THREADS", "0"))
+        .grpc().executorThreads()).as("handlers on the event loops").isZero();
   }
 
   @Test

@@ -3,10 +3,15 @@ package io.vigil.cli.serving;
 import ai.djl.inference.Predictor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Drainable;
 import io.grpc.Grpc;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.vigil.model.FeatureBatch;
 import io.vigil.model.ModelArtifact;
@@ -21,6 +26,10 @@ import io.vigil.serving.DirectoryModelSource;
 import io.vigil.serving.ModelManager;
 import io.vigil.serving.ServingConfig;
 import io.vigil.serving.ServingServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -104,14 +113,29 @@ public final class ServingBench implements Callable<Integer> {
   @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "Predictors in the pool (default ${DEFAULT-VALUE}).")
   int workers;
 
+  @Option(names = "--handler-threads", paramLabel = "N",
+      description = "grpc.executorThreads of both servers (default: the serving default; 0 = on the event loops).")
+  Integer handlerThreads;
+
   @Option(names = "--big-rows", paramLabel = "N", defaultValue = "256", description = "Rows per request in part (b) (default ${DEFAULT-VALUE}).")
   int bigRows;
 
   @Option(names = "--big-clients", paramLabel = "N", description = "Closed-loop clients in part (b) (default: 2 x workers).")
   Integer bigClientsOption;
 
+  @Option(names = "--big-outputs", paramLabel = "NAMES", split = ",", defaultValue = "score,uncertainty",
+      description = "Outputs the part (b) requests ask for (OIP `outputs`; default ${DEFAULT-VALUE}; `all` for every"
+          + " output, attributions included). The in-process peer computes the same ones.")
+  List<String> bigOutputs;
+
   /** One measurement: calls answered per second, latency percentiles, failures. */
-  record Result(double rps, double p50Ms, double p99Ms, long calls, long failed) {}
+  /**
+   * One measurement: calls answered per second, latency percentiles, failures; and, being less
+   * at the mercy of other load on the machine than rates, the process's CPU time per answered call
+   * (clients and servers together) and the time the JVM spent in GC pauses during it.
+   */
+  record Result(double rps, double p50Ms, double p99Ms, long calls, long failed, double cpuMicrosPerCall,
+      double gcMs, long gcs) {}
 
   @Override
   public Integer call() throws Exception {
@@ -137,19 +161,23 @@ public final class ServingBench implements Callable<Integer> {
         rows[i][j] = (float) random.nextGaussian();
       }
     }
-    List<ModelInferRequest> single = new ArrayList<>();
+    // requests are encoded once: the generator shares the cores with the servers
+    List<String> bigOut = bigOutputs.contains("all") ? List.of() : List.copyOf(bigOutputs);
+    boolean bigAttributions = bigOut.isEmpty() || bigOut.contains(ModelSpec.OUTPUT_ATTRIBUTIONS);
+    List<Encoded> single = new ArrayList<>();
     for (float[] r : rows) {
-      single.add(typedRequest(r, 1));
+      single.add(new Encoded(typedRequest(r, 1).toByteArray()));
     }
-    List<ModelInferRequest> big = new ArrayList<>();
+    List<Encoded> big = new ArrayList<>();
     List<FeatureBatch> bigBatches = new ArrayList<>();
     for (int b = 0; b < 8; b++) {
       float[] values = new float[bigRows * features];
       for (int i = 0; i < bigRows; i++) {
         System.arraycopy(rows[(b * bigRows + i) % rows.length], 0, values, i * features, features);
       }
-      big.add(rawRequest(values, bigRows));
-      bigBatches.add(new FeatureBatch(values, bigRows, features));
+      big.add(new Encoded(rawRequest(values, bigRows, bigOut).toByteArray()));
+      // the in-process peer does the same model work as the server does for those requests
+      bigBatches.add(new FeatureBatch(values, bigRows, features, bigAttributions));
     }
 
     ServingConfig cfg = config(dir, true);
@@ -164,14 +192,15 @@ public final class ServingBench implements Callable<Integer> {
       ManagedChannel servingChannel = channel(serving.port());
       open.add(() -> servingChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
       // the fixed answer of the transport-only server: a real answer to a batch-1 request
-      ModelInferResponse fixed = GRPCInferenceServiceGrpc.newBlockingStub(servingChannel).modelInfer(single.get(0));
+      ModelInferResponse fixed = GRPCInferenceServiceGrpc.newBlockingStub(servingChannel)
+          .modelInfer(ModelInferRequest.parseFrom(single.get(0).bytes()));
       TransportOnly transport = TransportOnly.start(cfg, fixed);
       open.add(transport);
       ManagedChannel transportChannel = channel(transport.port());
       open.add(() -> transportChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-      var servingStub = GRPCInferenceServiceGrpc.newStub(servingChannel);
-      var transportStub = GRPCInferenceServiceGrpc.newStub(transportChannel);
-      IntFunction<ModelInferRequest> pick = i -> single.get(i % single.size());
+      Target servingStub = new Target(servingChannel, new Expected(1, modelSpec.outputs(), false));
+      Target transportStub = new Target(transportChannel, new Expected(1, modelSpec.outputs(), false));
+      IntFunction<Encoded> pick = i -> single.get(i % single.size());
 
       // warm both up at the highest level
       int top = conc.stream().mapToInt(Integer::intValue).max().orElse(64);
@@ -195,6 +224,8 @@ public final class ServingBench implements Callable<Integer> {
         json.put("rps_c" + c, round(s.rps()));
         json.put("p99_ms_c" + c, round2(s.p99Ms()));
         json.put("rps_transport_c" + c, round(t.rps()));
+        json.put("cpu_us_per_call_c" + c, round(s.cpuMicrosPerCall()));
+        json.put("cpu_us_per_call_transport_c" + c, round(t.cpuMicrosPerCall()));
         if (s.rps() > satServing) {
           satServing = s.rps();
           satLevel = c;
@@ -217,22 +248,25 @@ public final class ServingBench implements Callable<Integer> {
       open.add(unbatched);
       ManagedChannel unbatchedChannel = channel(unbatched.port());
       open.add(() -> unbatchedChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-      var unbatchedStub = GRPCInferenceServiceGrpc.newStub(unbatchedChannel);
+      Target unbatchedStub = new Target(unbatchedChannel, new Expected(1, modelSpec.outputs(), false));
       closedLoop(unbatchedStub, pick, satLevel, warm);
       Result off = closedLoop(unbatchedStub, pick, satLevel, secs);
       table.add(row("    peer: same server, batching off, " + satLevel + " clients", off, ""));
 
       // (b) 256-row requests over gRPC vs the predictors in-process
       int bigClients = bigClientsOption != null ? bigClientsOption : 2 * workers;
-      IntFunction<ModelInferRequest> pickBig = i -> big.get(i % big.size());
-      closedLoop(servingStub, pickBig, bigClients, warm);
-      Result grpcBig = closedLoop(servingStub, pickBig, bigClients, secs);
+      IntFunction<Encoded> pickBig = i -> big.get(i % big.size());
+      Target servingBig = new Target(servingChannel,
+          new Expected(bigRows, bigOut.isEmpty() ? modelSpec.outputs() : bigOut, true));
+      closedLoop(servingBig, pickBig, bigClients, warm);
+      Result grpcBig = closedLoop(servingBig, pickBig, bigClients, secs);
       Result inProcess = inProcess(modelDir, bigBatches, warm, secs);
       double grpcRows = grpcBig.rps() * bigRows;
       double inProcessRows = inProcess.rps() * bigRows;
-      table.add(row("(b) " + bigRows + "-row requests (raw), " + bigClients + " clients: serving over gRPC", grpcBig,
-          String.format(Locale.ROOT, "%,.0f rows/s", grpcRows)));
-      table.add(row("    DJL predictor in-process, " + bigRows + "-row batches, " + workers + " threads, no gRPC",
+      String outs = bigOut.isEmpty() ? "all outputs" : String.join("+", bigOut);
+      table.add(row("(b) " + bigRows + "-row requests (raw, " + outs + "), " + bigClients + " clients: serving over gRPC",
+          grpcBig, String.format(Locale.ROOT, "%,.0f rows/s", grpcRows)));
+      table.add(row("    DJL predictor in-process, " + bigRows + "-row batches, " + workers + " threads, " + outs,
           inProcess, String.format(Locale.ROOT, "%,.0f rows/s", inProcessRows)));
 
       double vsTransport = satServing / satTransport;
@@ -241,12 +275,17 @@ public final class ServingBench implements Callable<Integer> {
       out.println("vigil bench serving" + (quick ? " --quick" : ""));
       out.printf(Locale.ROOT, "conditions: %.0f cores, Java %s, DJL PyTorch CPU (1 intra-op, 1 inter-op thread),"
           + " autoencoder %d-%s-%d, %d predictors, batching max %d rows / %d us; clients and servers in one JVM"
-          + " over loopback gRPC (Netty, plaintext, one channel per server, async stubs); batch-1 requests typed"
-          + " FP32, %d-row requests raw; %.1f s per measurement after %.1f s warm-up; prediction log off;"
-          + " load average at start %.1f%n", cores, System.getProperty("java.version"), features,
+          + " over loopback gRPC (Netty, plaintext, one channel per server, async calls, requests encoded once,"
+          + " answers not decoded but 1 in %d, which is parsed and checked); batch-1 requests typed"
+          + " FP32, every output; %d-row requests raw, asking for %s (OIP `outputs`), the in-process peer computing"
+          + " the same; %.1f s per measurement after %.1f s warm-up; prediction log off;"
+          + " load average at start %.1f, at end %.1f%n", cores, System.getProperty("java.version"), features,
           hidden.stream().map(String::valueOf).collect(Collectors.joining("-")), features, workers, maxBatch,
-          maxDelayMicros, bigRows, secs, warm, loadAtStart);
-      out.printf(Locale.ROOT, "%-78s %10s %9s %9s  %s%n", "condition", "req/s", "p50 ms", "p99 ms", "");
+          maxDelayMicros, Expected.CHECK_EVERY, bigRows, bigOut.isEmpty() ? "every output" : String.join(" and ", bigOut),
+          secs, warm, loadAtStart,
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      out.printf(Locale.ROOT, "%-78s %10s %9s %9s %12s %12s  %s%n", "condition", "req/s", "p50 ms", "p99 ms",
+          "cpu us/call", "gc ms (n)", "");
       table.forEach(out::println);
       out.printf(Locale.ROOT, "saturation: serving %,.0f req/s (at %d clients), transport only %,.0f req/s ->"
           + " vs_transport = %.2f (goal >= 0.7); p99 at half saturation = %.2f ms (goal <= 5);"
@@ -269,7 +308,14 @@ public final class ServingBench implements Callable<Integer> {
       json.put("vs_unbatched", round2(satServing / Math.max(1, off.rps())));
       json.put("rows_per_s_grpc_" + bigRows, round(grpcRows));
       json.put("rows_per_s_in_process_" + bigRows, round(inProcessRows));
+      json.put("cpu_us_per_call_half", round(halfServing.cpuMicrosPerCall()));
+      json.put("cpu_us_per_call_half_transport", round(halfTransport.cpuMicrosPerCall()));
+      json.put("gc_ms_half", round(halfServing.gcMs()));
+      json.put("cpu_us_per_call_" + bigRows, round(grpcBig.cpuMicrosPerCall()));
+      json.put("cpu_us_per_batch_in_process_" + bigRows, round(inProcess.cpuMicrosPerCall()));
+      json.put("big_outputs", bigOut.isEmpty() ? "all" : String.join(",", bigOut));
       json.put("failed", halfServing.failed() + grpcBig.failed() + off.failed());
+      json.put("answers_checked", Expected.checked.get());
       out.println(new ObjectMapper().writeValueAsString(json));
       out.flush();
     } finally {
@@ -283,7 +329,8 @@ public final class ServingBench implements Callable<Integer> {
   private ServingConfig config(Path dir, boolean batching) {
     ServingConfig d = ServingConfig.defaults();
     long maxBytes = Math.max(16L * 1024 * 1024, (long) bigRows * features * 4 * 2);
-    return d.withGrpc(new ServingConfig.Grpc("127.0.0.1", 0, 4, 100_000, (int) Math.min(Integer.MAX_VALUE, maxBytes), 5))
+    int handlers = handlerThreads != null ? handlerThreads : d.grpc().executorThreads();
+    return d.withGrpc(new ServingConfig.Grpc("127.0.0.1", 0, handlers, 100_000, (int) Math.min(Integer.MAX_VALUE, maxBytes), 5))
         .withMetrics(new ServingConfig.Metrics(false, "127.0.0.1", 0))
         .withModel(new ServingConfig.ModelSelection(MODEL, "champion", null, null, 3600,
             dir.resolve("work-" + batching).toString(), 3, 10))
@@ -294,7 +341,8 @@ public final class ServingBench implements Callable<Integer> {
 
   private static ManagedChannel channel(int port) {
     return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
-        .directExecutor().maxInboundMessageSize(64 * 1024 * 1024).build();
+        // no transparent retries: they keep a copy of every request for a replay that never comes
+        .directExecutor().disableRetry().maxInboundMessageSize(64 * 1024 * 1024).build();
   }
 
   private ModelInferRequest typedRequest(float[] values, int n) {
@@ -307,31 +355,164 @@ public final class ServingBench implements Callable<Integer> {
             .addShape(n).addShape(features).setContents(c)).build();
   }
 
-  private ModelInferRequest rawRequest(float[] values, int n) {
+  private ModelInferRequest rawRequest(float[] values, int n, List<String> outputs) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
-    return ModelInferRequest.newBuilder().setModelName(MODEL)
+    ModelInferRequest.Builder r = ModelInferRequest.newBuilder().setModelName(MODEL)
         .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("features").setDatatype("FP32")
             .addShape(n).addShape(features))
-        .addRawInputContents(ByteString.copyFrom(b.array())).build();
+        .addRawInputContents(ByteString.copyFrom(b.array()));
+    for (String o : outputs) {
+      r.addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o));
+    }
+    return r.build();
   }
 
   private static String row(String name, Result r, String extra) {
-    return String.format(Locale.ROOT, "%-78s %,10.0f %9.2f %9.2f  %s", name, r.rps(), r.p50Ms(), r.p99Ms(),
+    return String.format(Locale.ROOT, "%-78s %,10.0f %9.2f %9.2f %12.0f %12s  %s", name, r.rps(), r.p50Ms(), r.p99Ms(),
+        r.cpuMicrosPerCall(), String.format(Locale.ROOT, "%.0f (%d)", r.gcMs(), r.gcs()),
         extra + (r.failed() > 0 ? " (" + r.failed() + " failed)" : ""));
   }
 
   // ------------------------------------------------------------------ the load generator
 
-  /** Latencies of one measurement; calls beyond the capacity still count, their latency is not kept. */
+  /** A request serialised once, sent as these bytes on every call. */
+  record Encoded(byte[] bytes) {}
+
+  /** What a checked answer must look like: its rows and outputs, typed or raw. */
+  record Expected(int rows, List<String> outputs, boolean raw) {
+    /** One answer in this many is parsed and checked; the others are skipped unread. */
+    static final int CHECK_EVERY = 64;
+    static final AtomicLong checked = new AtomicLong();
+
+    /** Null when the answer is right, otherwise what is wrong with it. */
+    String problem(ModelInferResponse r) {
+      checked.incrementAndGet();
+      if (!r.getModelName().equals(MODEL) || r.getOutputsCount() != outputs.size()
+          || r.getRawOutputContentsCount() != (raw ? outputs.size() : 0)) {
+        return "unexpected answer header or outputs: " + r.getModelName() + " " + r.getOutputsCount();
+      }
+      for (int i = 0; i < outputs.size(); i++) {
+        ModelInferResponse.InferOutputTensor t = r.getOutputs(i);
+        if (!t.getName().equals(outputs.get(i)) || t.getShape(0) != rows) {
+          return "output " + i + " is " + t.getName() + " " + t.getShapeList();
+        }
+        long n = 1;
+        for (long d : t.getShapeList()) {
+          n *= d;
+        }
+        int values = raw ? r.getRawOutputContents(i).size() / Float.BYTES : t.getContents().getFp32ContentsCount();
+        if (values != n) {
+          return "output " + t.getName() + " has " + values + " values for shape " + t.getShapeList();
+        }
+        ByteBuffer bytes = raw ? r.getRawOutputContents(i).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN) : null;
+        for (int v = 0; v < values; v++) {
+          float f = raw ? bytes.getFloat(v * Float.BYTES) : t.getContents().getFp32Contents(v);
+          if (!Float.isFinite(f)) {
+            return "output " + t.getName() + " holds a non-finite value";
+          }
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * An answer as the generator sees it: for most calls only that it came (its bytes are skipped,
+   * not decoded: the generator runs on the servers' cores), for one in {@link
+   * Expected#CHECK_EVERY} the problem found when parsing and checking it, if any.
+   */
+  record Received(String problem) {
+    static final Received SKIPPED = new Received(null);
+  }
+
+  /** A server to load: its channel and ModelInfer with pre-encoded requests and lightly read answers. */
+  static final class Target {
+    final ManagedChannel channel;
+    final MethodDescriptor<Encoded, Received> method;
+
+    Target(ManagedChannel channel, Expected expected) {
+      this.channel = channel;
+      AtomicLong answers = new AtomicLong();
+      this.method = GRPCInferenceServiceGrpc.getModelInferMethod().toBuilder(ENCODED, new MethodDescriptor.Marshaller<Received>() {
+        @Override
+        public InputStream stream(Received value) {
+          throw new UnsupportedOperationException("the generator does not send answers");
+        }
+
+        @Override
+        public Received parse(InputStream stream) {
+          try {
+            if (answers.getAndIncrement() % Expected.CHECK_EVERY == 0) {
+              return new Received(expected.problem(ModelInferResponse.parseFrom(stream)));
+            }
+            while (stream.skip(Math.max(1, stream.available())) > 0) {
+              // skip to the end
+            }
+            return Received.SKIPPED;
+          } catch (IOException e) {
+            return new Received("unreadable answer: " + e);
+          }
+        }
+      }).build();
+    }
+
+    void call(Encoded request, StreamObserver<Received> answer) {
+      ClientCalls.asyncUnaryCall(channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)),
+          request, answer);
+    }
+  }
+
+  /** Sends pre-encoded bytes, written straight into the transport's buffer. */
+  static final MethodDescriptor.Marshaller<Encoded> ENCODED = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(Encoded value) {
+      return new EncodedStream(value.bytes());
+    }
+
+    @Override
+    public Encoded parse(InputStream stream) {
+      throw new UnsupportedOperationException("the generator does not receive requests");
+    }
+  };
+
+  private static final class EncodedStream extends ByteArrayInputStream implements KnownLength, Drainable {
+    EncodedStream(byte[] bytes) {
+      super(bytes);
+    }
+
+    @Override
+    public int drainTo(OutputStream target) throws IOException {
+      int n = count - pos;
+      target.write(buf, pos, n);
+      pos = count;
+      return n;
+    }
+  }
+
+  /**
+   * Latencies of one measurement, in one array allocated once for the whole run (measurements never
+   * overlap): a fresh 32 MB array per measurement was the largest allocation of the run, and a
+   * humongous one for G1. Calls beyond the capacity still count; their latency is not kept.
+   */
   private static final class Recorder {
+    private static long[] shared;
     final long[] latencies;
     final AtomicInteger n = new AtomicInteger();
     final AtomicLong answered = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicReference<String> problem = new java.util.concurrent.atomic.AtomicReference<>();
+    final long cpu0 = processCpuNanos();
+    final long gcMs0 = gcMillis();
+    final long gc0 = gcCount();
 
-    Recorder(int capacity) {
-      latencies = new long[capacity];
+    Recorder() {
+      synchronized (Recorder.class) {
+        if (shared == null) {
+          shared = new long[4_000_000];
+        }
+        latencies = shared;
+      }
     }
 
     void ok(long nanos) {
@@ -342,29 +523,69 @@ public final class ServingBench implements Callable<Integer> {
       }
     }
 
+    void answer(Received r, long nanos) {
+      if (r.problem() != null) {
+        failed.incrementAndGet();
+        problem.compareAndSet(null, r.problem());
+      } else {
+        ok(nanos);
+      }
+    }
+
     Result result(double seconds) {
       int k = Math.min(n.get(), latencies.length);
-      long[] l = Arrays.copyOf(latencies, k);
-      Arrays.sort(l);
-      double p50 = k == 0 ? 0 : l[(int) (k * 0.50)] / 1e6;
-      double p99 = k == 0 ? 0 : l[Math.min(k - 1, (int) (k * 0.99))] / 1e6;
-      return new Result(answered.get() / seconds, p50, p99, answered.get(), failed.get());
+      Arrays.sort(latencies, 0, k);
+      double p50 = k == 0 ? 0 : latencies[(int) (k * 0.50)] / 1e6;
+      double p99 = k == 0 ? 0 : latencies[Math.min(k - 1, (int) (k * 0.99))] / 1e6;
+      if (problem.get() != null) {
+        System.err.println("wrong answer: " + problem.get());
+      }
+      long cpu = processCpuNanos() - cpu0;
+      long gcCount = gcCount() - gc0;
+      return new Result(answered.get() / seconds, p50, p99, answered.get(), failed.get(),
+          cpu / 1e3 / Math.max(1, answered.get()), (gcMillis() - gcMs0), gcCount);
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static long gcMillis() {
+    long t = 0;
+    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      // G1's concurrent cycle counts wall time of concurrent work, not pauses
+      if (!gc.getName().contains("Concurrent")) {
+        t += Math.max(0, gc.getCollectionTime());
+      }
+    }
+    return t;
+  }
+
+  private static long gcCount() {
+    long n = 0;
+    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (!gc.getName().contains("Concurrent")) {
+        n += Math.max(0, gc.getCollectionCount());
+      }
+    }
+    return n;
   }
 
   /**
    * Closed loop: {@code clients} callers, each sending its next call as soon as the last one is
    * answered, for {@code seconds}.
    */
-  static Result closedLoop(GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub,
-      IntFunction<ModelInferRequest> requests, int clients, double seconds) throws InterruptedException {
-    Recorder rec = new Recorder(4_000_000);
+  static Result closedLoop(Target target, IntFunction<Encoded> requests, int clients, double seconds)
+      throws InterruptedException {
+    Recorder rec = new Recorder();
     long t0 = System.nanoTime();
     long end = t0 + (long) (seconds * 1e9);
     CountDownLatch done = new CountDownLatch(clients);
     AtomicInteger seq = new AtomicInteger();
     for (int c = 0; c < clients; c++) {
-      new ClosedLoopClient(stub, requests, rec, end, done, seq).next();
+      new ClosedLoopClient(target, requests, rec, end, done, seq).next();
     }
     if (!done.await((long) (seconds * 1e3) + 30_000, TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException("closed-loop clients did not finish");
@@ -373,18 +594,18 @@ public final class ServingBench implements Callable<Integer> {
   }
 
   /** One closed-loop caller: the next call goes out from the answer's callback. */
-  private static final class ClosedLoopClient implements StreamObserver<ModelInferResponse> {
-    final GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub;
-    final IntFunction<ModelInferRequest> requests;
+  private static final class ClosedLoopClient implements StreamObserver<Received> {
+    final Target target;
+    final IntFunction<Encoded> requests;
     final Recorder rec;
     final long end;
     final CountDownLatch done;
     final AtomicInteger seq;
     long sent;
 
-    ClosedLoopClient(GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub, IntFunction<ModelInferRequest> requests,
-        Recorder rec, long end, CountDownLatch done, AtomicInteger seq) {
-      this.stub = stub;
+    ClosedLoopClient(Target target, IntFunction<Encoded> requests, Recorder rec, long end, CountDownLatch done,
+        AtomicInteger seq) {
+      this.target = target;
       this.requests = requests;
       this.rec = rec;
       this.end = end;
@@ -398,12 +619,12 @@ public final class ServingBench implements Callable<Integer> {
         done.countDown();
         return;
       }
-      stub.withDeadlineAfter(30, TimeUnit.SECONDS).modelInfer(requests.apply(seq.getAndIncrement()), this);
+      target.call(requests.apply(seq.getAndIncrement()), this);
     }
 
     @Override
-    public void onNext(ModelInferResponse value) {
-      rec.ok(System.nanoTime() - sent);
+    public void onNext(Received value) {
+      rec.answer(value, System.nanoTime() - sent);
     }
 
     @Override
@@ -422,10 +643,10 @@ public final class ServingBench implements Callable<Integer> {
    * Open loop: calls at {@code rate} per second on a fixed schedule for {@code seconds}, whatever
    * the answers do; each latency runs from the call's scheduled time.
    */
-  static Result openLoop(GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub,
-      IntFunction<ModelInferRequest> requests, double rate, double seconds) throws InterruptedException {
+  static Result openLoop(Target target, IntFunction<Encoded> requests, double rate, double seconds)
+      throws InterruptedException {
     long total = Math.max(1, (long) (rate * seconds));
-    Recorder rec = new Recorder((int) Math.min(4_000_000, total));
+    Recorder rec = new Recorder();
     double interval = 1e9 / rate;
     CountDownLatch answered = new CountDownLatch((int) total);
     long t0 = System.nanoTime();
@@ -437,24 +658,23 @@ public final class ServingBench implements Callable<Integer> {
       while ((wait = at - System.nanoTime()) > 0) {
         LockSupport.parkNanos(wait);
       }
-      stub.withDeadlineAfter(30, TimeUnit.SECONDS).modelInfer(requests.apply((int) i),
-          new StreamObserver<>() {
-            @Override
-            public void onNext(ModelInferResponse value) {
-              rec.ok(System.nanoTime() - at);
-            }
+      target.call(requests.apply((int) i), new StreamObserver<>() {
+        @Override
+        public void onNext(Received value) {
+          rec.answer(value, System.nanoTime() - at);
+        }
 
-            @Override
-            public void onError(Throwable t) {
-              rec.failed.incrementAndGet();
-              answered.countDown();
-            }
+        @Override
+        public void onError(Throwable t) {
+          rec.failed.incrementAndGet();
+          answered.countDown();
+        }
 
-            @Override
-            public void onCompleted() {
-              answered.countDown();
-            }
-          });
+        @Override
+        public void onCompleted() {
+          answered.countDown();
+        }
+      });
     }
     if (!answered.await(60, TimeUnit.SECONDS)) {
       throw new IllegalStateException("open-loop calls still unanswered after 60 s");
@@ -482,7 +702,7 @@ public final class ServingBench implements Callable<Integer> {
 
   private static Result runInProcess(ExecutorService pool, List<Predictor<FeatureBatch, ScoreBatch>> predictors,
       List<FeatureBatch> batches, double seconds) throws Exception {
-    Recorder rec = new Recorder(1_000_000);
+    Recorder rec = new Recorder();
     long t0 = System.nanoTime();
     long end = t0 + (long) (seconds * 1e9);
     List<Future<?>> running = new ArrayList<>();
@@ -523,7 +743,8 @@ public final class ServingBench implements Callable<Integer> {
 
     static TransportOnly start(ServingConfig cfg, ModelInferResponse fixed) throws java.io.IOException {
       ThreadPoolExecutor executor = ServingServer.handlerExecutor(cfg.grpc());
-      Server server = ServingServer.netty(cfg).executor(executor).maxInboundMessageSize(cfg.grpc().maxMessageBytes())
+      Server server = ServingServer.withHandlers(ServingServer.netty(cfg), executor)
+          .maxInboundMessageSize(cfg.grpc().maxMessageBytes())
           .addService(new FixedAnswer(fixed)).build().start();
       return new TransportOnly(server, executor);
     }
@@ -535,7 +756,9 @@ public final class ServingBench implements Callable<Integer> {
     @Override
     public void close() throws InterruptedException {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      executor.shutdownNow();
+      if (executor != null) {
+        executor.shutdownNow();
+      }
     }
   }
 
