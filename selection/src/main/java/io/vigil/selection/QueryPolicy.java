@@ -35,6 +35,7 @@ public final class QueryPolicy implements Serializable {
   private final double minUncertainty;
   private final long cooldown;
   private final long firstFollowUp;
+  private final double followUpGrowth;
   private final double randomRate;
   private final double auditShare;
   private final Budget budget;
@@ -48,6 +49,15 @@ public final class QueryPolicy implements Serializable {
    */
   public QueryPolicy(Strategy strategy, double minUncertainty, long cooldown, long firstFollowUp,
       double randomRate, double auditShare, Budget budget) {
+    this(strategy, minUncertainty, cooldown, firstFollowUp, 2.0, randomRate, auditShare, budget);
+  }
+
+  /**
+   * @param followUpGrowth each gap between follow-ups is this many times the previous one (2 = after
+   *     10, 20, 40, ... windows; 1 = every {@code firstFollowUp} windows)
+   */
+  public QueryPolicy(Strategy strategy, double minUncertainty, long cooldown, long firstFollowUp,
+      double followUpGrowth, double randomRate, double auditShare, Budget budget) {
     this.strategy = requireNonNull(strategy, "strategy");
     this.budget = requireNonNull(budget, "budget");
     if (!(minUncertainty >= 0) || cooldown < 0 || firstFollowUp < 1 || !(randomRate >= 0 && randomRate <= 1)
@@ -58,15 +68,28 @@ public final class QueryPolicy implements Serializable {
     this.minUncertainty = minUncertainty;
     this.cooldown = cooldown;
     this.firstFollowUp = firstFollowUp;
+    if (!(followUpGrowth >= 1)) {
+      throw new IllegalArgumentException("query policy: followUpGrowth >= 1 needed");
+    }
+    this.followUpGrowth = followUpGrowth;
     this.randomRate = randomRate;
     this.auditShare = auditShare;
   }
 
-  /** The policy {@code vigil eval} measures: paced budget, no audits. */
+  /**
+   * The policy {@code vigil eval} measures: paced budget ({@code B·t/T + 5}), no audits, a cool-down
+   * of 10 windows, follow-ups every 10 windows while an incident is open (growth 1, chosen on the
+   * selection set, ADR 0007). Pair it with {@link UncertaintyMeasure#ofLevel} against a
+   * {@link ScoreLevel}.
+   */
   public static QueryPolicy forEvaluation(Strategy strategy, int budget, long windows) {
     int b = strategy == Strategy.NONE ? 0 : budget;
-    return new QueryPolicy(strategy, 0.5, 10, 10, Math.min(1, (double) b / windows), 0,
+    return new QueryPolicy(strategy, 0.5, 10, 10, 1.0, Math.min(1, (double) b / windows), 0,
         new Budget.Paced(b, windows, 5));
+  }
+
+  public double followUpGrowth() {
+    return followUpGrowth;
   }
 
   public Strategy strategy() {
@@ -95,7 +118,7 @@ public final class QueryPolicy implements Serializable {
     if (s.incidentOpen) {
       s.sinceOpen++;
       if (s.sinceOpen >= s.nextFollowUp && budget.allows(s, QueryKind.INCIDENT_FOLLOW_UP, timeMillis)) {
-        s.interval *= 2;
+        s.interval = Math.max(1, (long) Math.floor(s.interval * followUpGrowth));
         s.nextFollowUp = s.sinceOpen + s.interval;
         return spend(s, timeMillis, QueryKind.INCIDENT_FOLLOW_UP, FOLLOW_UP_PRIORITY);
       }

@@ -29,6 +29,14 @@ public enum UncertaintyMeasure {
     return Math.exp(-Math.abs(score - threshold));
   }
 
+  /**
+   * 1 for a score at or above a query level (an alert worth confirming), 0 below: with a level that
+   * follows the score stream ({@link ScoreLevel}) rather than a fixed threshold.
+   */
+  public static double ofLevel(double score, double level) {
+    return score >= level ? 1 : 0;
+  }
+
   private static double log2(double x) {
     return Math.log(x) / Math.log(2);
   }

@@ -140,4 +140,24 @@ class QueryPolicyTest {
     assertThat(UncertaintyMeasure.ofScore(2, 2)).isEqualTo(1.0);
     assertThat(UncertaintyMeasure.ofScore(2 + Math.log(2), 2)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-12));
   }
+
+  @Test
+  void followUpGrowthSetsTheGapsBetweenFollowUps() {
+    for (double g : new double[] {1.0, 2.0}) {
+      QueryPolicy p = new QueryPolicy(Strategy.UNCERTAINTY, 0.5, 0, 10, g, 0, 0, new Budget.Unlimited());
+      EntityQueryState s = new EntityQueryState();
+      p.onAnswer(s, true, null);
+      java.util.List<Long> at = new java.util.ArrayList<>();
+      for (int w = 1; w <= 80; w++) {
+        if (p.decide(s, 0, 1.0, w, new Random(1)).ask()) {
+          at.add((long) w);
+        }
+      }
+      assertThat(at).containsExactlyElementsOf(g == 1.0 ? java.util.List.of(10L, 20L, 30L, 40L, 50L, 60L, 70L, 80L)
+          : java.util.List.of(10L, 30L, 70L));
+    }
+    assertThat(QueryPolicy.forEvaluation(Strategy.UNCERTAINTY, 100, 1000).followUpGrowth()).isEqualTo(1.0);
+    assertThatThrownBy(() -> new QueryPolicy(Strategy.UNCERTAINTY, 0.5, 0, 10, 0.5, 0, 0, new Budget.Unlimited()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
