@@ -13,13 +13,22 @@ import java.util.function.LongFunction;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Lazily parses one CSV file of numeric rows into {@link Row}s. Every row must have {@code
  * columns} finite numbers (after an optional timestamp column); anything else fails with {@code
  * file:line: what was wrong}. The file is closed when the iterator is exhausted or fails.
+ *
+ * <p>In timestamped files a row whose time is not after the previous row's is skipped and counted,
+ * with one warning per file naming the first such line: real exports have them (NAB's AWS series
+ * repeat 03:00 a dozen times where the clock jumped for daylight saving), and the feature engine,
+ * like the streaming feature job, takes one sample per entity and instant, in time order.
  */
 final class CsvRows implements Iterator<Row> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CsvRows.class);
 
   /** Reads the time of a row from its timestamp column. */
   interface TimeColumn {
@@ -38,6 +47,9 @@ final class CsvRows implements Iterator<Row> {
   private Row next;
   private long count;
   private long line;
+  private Instant lastTime;
+  private long skipped;
+  private long firstSkippedLine;
 
   private CsvRows(Path file, String label, int columns, long firstSequence,
       LongFunction<Instant> syntheticTime, TimeColumn timeColumn, boolean header) {
@@ -79,7 +91,11 @@ final class CsvRows implements Iterator<Row> {
         if (rec.size() == 1 && rec.get(0).isBlank()) {
           continue;
         }
-        next = parse(rec);
+        Row r = parse(rec);
+        if (r == null) {
+          continue;
+        }
+        next = r;
         return true;
       }
     } catch (UncheckedIOException | IllegalStateException e) {
@@ -114,6 +130,7 @@ final class CsvRows implements Iterator<Row> {
     }
   }
 
+  /** The row, or null when its time is not after the previous row's (skipped). */
   private Row parse(CSVRecord rec) {
     int offset = timeColumn == null ? 0 : 1;
     if (rec.size() != columns + offset) {
@@ -130,6 +147,13 @@ final class CsvRows implements Iterator<Row> {
         close();
         throw DatasetException.at(file, line, "not a timestamp: '" + rec.get(0) + "'");
       }
+      if (lastTime != null && !time.isAfter(lastTime)) {
+        if (skipped++ == 0) {
+          firstSkippedLine = line;
+        }
+        return null;
+      }
+      lastTime = time;
     } else {
       time = syntheticTime.apply(sequence);
     }
@@ -155,7 +179,16 @@ final class CsvRows implements Iterator<Row> {
     return new Row(sequence, time, values, label + ":" + line);
   }
 
+  /** Rows skipped so far because their time was not after the previous row's. */
+  long skipped() {
+    return skipped;
+  }
+
   private void close() {
+    if (records != null && skipped > 0) {
+      LOG.warn("{}: skipped {} row(s) whose timestamp was not after the previous row's (first at line {})",
+          file, skipped, firstSkippedLine);
+    }
     records = null;
     if (reader != null) {
       try {

@@ -127,6 +127,32 @@ class DatasetTest {
   }
 
   @Test
+  void skipsNabRowsWhoseTimestampRepeatsThePreviousOne() {
+    // the real file repeats 2014-03-09 03:00:00 twelve times, where daylight saving moved the clock
+    Dataset ds = Dataset.open(TestData.dir("nab/data"),
+        DatasetOptions.defaults().withEntities(Set.of("ec2_disk_write_bytes_1ef3de")));
+    EntitySeries s = ds.entities().get(0);
+    Iterator<Row> it = s.rows();
+    Row prev = null;
+    long rows = 0;
+    long at3 = 0;
+    while (it.hasNext()) {
+      Row r = it.next();
+      if (prev != null) {
+        assertThat(r.time()).isAfter(prev.time());
+        assertThat(r.sequence()).isEqualTo(prev.sequence() + 1);
+      }
+      if (r.time().toString().equals("2014-03-09T03:00:00Z")) {
+        at3++;
+      }
+      prev = r;
+      rows++;
+    }
+    assertThat(at3).isEqualTo(1);
+    assertThat(rows).isEqualTo(4730 - 11);
+  }
+
+  @Test
   void refusesNabFileWithoutHeader(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("cpu.csv"), "2014-01-01 00:00:00,1\n");
     assertThatThrownBy(() -> Dataset.open(dir, DatasetOptions.defaults()))
