@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.vigil.config.ConfigLoader;
 import io.vigil.selection.Budget;
 import io.vigil.selection.QueryPolicy;
+import io.vigil.selection.ScoreLevel;
 import io.vigil.selection.Strategy;
 import io.vigil.selection.UncertaintyMeasure;
 import java.io.Serializable;
@@ -19,11 +20,15 @@ import java.util.Set;
  *
  * @param strategy how windows outside incidents are picked (follow-ups are asked under every
  *     strategy but NONE)
- * @param uncertaintyMeasure applied to a prediction's probability; predictions without one use
- *     {@link UncertaintyMeasure#ofScore} (distance of the score to the threshold)
+ * @param uncertaintyMeasure {@link Measure#LEVEL} (the default, as {@code vigil eval}): a window is
+ *     uncertain when its model score is at or above the entity's {@code scoreLevel}; a probability
+ *     measure applies to predictions with a calibrated probability, the others use the level
+ * @param scoreLevel the per-entity query level ({@link ScoreLevel}) kept in keyed state
  * @param minUncertainty weighted uncertainty at which a window is asked about
  * @param cooldown windows between two non-follow-up requests on one entity
- * @param firstFollowUp windows from an incident's opening to its first follow-up (then 2x, 4x, ...)
+ * @param firstFollowUp windows from an incident's opening to its first follow-up
+ * @param followUpGrowth each gap between follow-ups is this many times the previous one (1 = every
+ *     {@code firstFollowUp} windows, as {@code vigil eval}; 2 = after 10, 20, 40, ...)
  * @param randomRate per-window request probability of the RANDOM strategy
  * @param auditShare per-window probability of an AUDIT request among windows not otherwise picked
  * @param entityBudget token bucket per entity over event time
@@ -52,10 +57,12 @@ public record LabelRequestConfig(
     Duration outOfOrderness,
     Duration idleness,
     Strategy strategy,
-    UncertaintyMeasure uncertaintyMeasure,
+    Measure uncertaintyMeasure,
+    QueryLevel scoreLevel,
     double minUncertainty,
     long cooldown,
     long firstFollowUp,
+    double followUpGrowth,
     double randomRate,
     double auditShare,
     EntityBudget entityBudget,
@@ -83,6 +90,55 @@ public record LabelRequestConfig(
       requireNonNull(drift, "topics.drift");
       requireNonNull(labelRequests, "topics.labelRequests");
       requireNonNull(dlq, "topics.dlq");
+    }
+  }
+
+  /**
+   * How a window's uncertainty is measured. {@code LEVEL}: 1 when the model score is at or above the
+   * entity's query level, 0 below ({@link UncertaintyMeasure#ofLevel}, ADR 0007), whether or not the
+   * prediction carries a probability. The others apply {@link UncertaintyMeasure} to a calibrated
+   * probability, and fall back to the level for predictions without one (a cold-start detector has
+   * none).
+   */
+  public enum Measure {
+    LEVEL(null),
+    LEAST_CONFIDENCE(UncertaintyMeasure.LEAST_CONFIDENCE),
+    MARGIN(UncertaintyMeasure.MARGIN),
+    ENTROPY(UncertaintyMeasure.ENTROPY);
+
+    private final UncertaintyMeasure ofProbability;
+
+    Measure(UncertaintyMeasure ofProbability) {
+      this.ofProbability = ofProbability;
+    }
+
+    /** The measure of a probability; null for {@code LEVEL}. */
+    public UncertaintyMeasure ofProbability() {
+      return ofProbability;
+    }
+  }
+
+  /**
+   * The per-entity query level, {@link ScoreLevel}: the {@code quantile} of the entity's last {@code
+   * capacity} model scores, recomputed every {@code every} windows, none (+inf) for the first {@code
+   * warmUp}. The defaults are {@link ScoreLevel#forEvaluation()}'s, so the stream asks what {@code
+   * vigil eval} measured. Each entity holds {@code capacity} doubles in keyed state (8192: 64 KiB,
+   * written with every checkpoint): lower it for many entities, at the cost of a level that
+   * forgets sooner (ADR 0007 measured 2000 scores: about as good at budget 100, worse at 50).
+   */
+  public record QueryLevel(double quantile, int capacity, int every, int warmUp) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public QueryLevel {
+      if (!(quantile > 0 && quantile < 1) || capacity < 1 || every < 1 || warmUp < 1) {
+        throw new IllegalArgumentException(
+            "scoreLevel: quantile in (0, 1), capacity, every and warmUp >= 1 needed");
+      }
+    }
+
+    /** A fresh, empty level for one entity. */
+    public ScoreLevel create() {
+      return new ScoreLevel(quantile, capacity, every, warmUp);
     }
   }
 
@@ -132,6 +188,7 @@ public record LabelRequestConfig(
     requireNonNull(checkpointDir, "checkpointDir");
     requireNonNull(strategy, "strategy");
     requireNonNull(uncertaintyMeasure, "uncertaintyMeasure");
+    requireNonNull(scoreLevel, "scoreLevel");
     requireNonNull(entityBudget, "entityBudget");
     requireNonNull(globalBudget, "globalBudget");
     positive("outOfOrderness", outOfOrderness, true);
@@ -145,10 +202,10 @@ public record LabelRequestConfig(
     if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
       throw new IllegalArgumentException("transactionTimeout must be longer than checkpointInterval");
     }
-    if (!(minUncertainty >= 0) || cooldown < 0 || firstFollowUp < 1
+    if (!(minUncertainty >= 0) || cooldown < 0 || firstFollowUp < 1 || !(followUpGrowth >= 1)
         || !(randomRate >= 0 && randomRate <= 1) || !(auditShare >= 0 && auditShare <= 1)) {
       throw new IllegalArgumentException("minUncertainty >= 0, cooldown >= 0, firstFollowUp >= 1,"
-          + " randomRate and auditShare in [0, 1] needed");
+          + " followUpGrowth >= 1, randomRate and auditShare in [0, 1] needed");
     }
     if (contextPoints < 0 || maxWindowPoints < 1 || topAttributions < 1) {
       throw new IllegalArgumentException("contextPoints >= 0, maxWindowPoints >= 1, topAttributions >= 1 needed");
@@ -176,7 +233,8 @@ public record LabelRequestConfig(
         "vigil-label-requests", "vigil-label-requests", Duration.ofMinutes(10),
         Duration.ofSeconds(10), "file:///tmp/vigil/checkpoints/label-requests",
         Duration.ofMinutes(1), Duration.ofSeconds(30),
-        Strategy.UNCERTAINTY, UncertaintyMeasure.LEAST_CONFIDENCE, 0.5, 10, 10, 0.01, 0.02,
+        Strategy.UNCERTAINTY, Measure.LEVEL, new QueryLevel(0.97, 8192, 50, 100), 0.5, 10, 10, 1.0,
+        0.01, 0.02,
         new EntityBudget(4, 2), new GlobalBudget(60, Duration.ofMinutes(10)),
         30, 60, 3, 1.0, 0.5, 0, 0);
   }
@@ -190,15 +248,16 @@ public record LabelRequestConfig(
 
   /** The shared query-selection policy these settings describe. */
   public QueryPolicy policy() {
-    return new QueryPolicy(strategy, minUncertainty, cooldown, firstFollowUp, randomRate, auditShare,
+    return new QueryPolicy(strategy, minUncertainty, cooldown, firstFollowUp, followUpGrowth, randomRate,
+        auditShare,
         new Budget.PerHour(entityBudget.perHour(), entityBudget.burst()));
   }
 
   public LabelRequestConfig withKafka(String servers) {
     return new LabelRequestConfig(jobName, servers, topics, groupId, transactionalIdPrefix,
         transactionTimeout, checkpointInterval, checkpointDir, outOfOrderness, idleness, strategy,
-        uncertaintyMeasure, minUncertainty, cooldown, firstFollowUp, randomRate, auditShare,
-        entityBudget, globalBudget, contextPoints, maxWindowPoints, topAttributions, driftBoost,
-        diversityStrength, seed, parallelism);
+        uncertaintyMeasure, scoreLevel, minUncertainty, cooldown, firstFollowUp, followUpGrowth,
+        randomRate, auditShare, entityBudget, globalBudget, contextPoints, maxWindowPoints,
+        topAttributions, driftBoost, diversityStrength, seed, parallelism);
   }
 }

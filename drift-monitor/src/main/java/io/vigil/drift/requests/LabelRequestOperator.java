@@ -19,6 +19,8 @@ import io.vigil.selection.Decision;
 import io.vigil.selection.EntityQueryState;
 import io.vigil.selection.QueryKind;
 import io.vigil.selection.QueryPolicy;
+import io.vigil.selection.ScoreLevel;
+import io.vigil.selection.Strategy;
 import io.vigil.selection.UncertaintyMeasure;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -55,8 +57,12 @@ import org.slf4j.LoggerFactory;
  * {@link QueryPolicy}, whether to ask a person about it:
  *
  * <ul>
- *   <li>uncertainty: the configured {@link UncertaintyMeasure} of the prediction's probability, or
- *       {@link UncertaintyMeasure#ofScore} of its score and threshold;
+ *   <li>uncertainty, as {@code vigil eval} measures it (ADR 0007): 1 when the model score is at or
+ *       above the entity's query level ({@link ScoreLevel}, keyed state: a high quantile of the
+ *       entity's recent model scores; nothing during its warm-up), else 0 ({@link
+ *       UncertaintyMeasure#ofLevel}); or, when configured, a probability measure of a prediction
+ *       that carries a calibrated probability. Each decided window's model score then feeds the
+ *       level;
  *   <li>weight = drift contribution (more when the window's top attributions are on metrics the
  *       latest {@link DriftReport} of the model found drifted; broadcast state) x diversity (less
  *       when the attributions point the same way as the last window asked about); 0 while a run of
@@ -87,7 +93,10 @@ public final class LabelRequestOperator
 
   /** Kept to build the policy in {@link #open}: {@code Budget} is not serializable, so neither is a policy holding one. */
   private final LabelRequestConfig cfg;
-  private final UncertaintyMeasure measure;
+  private final LabelRequestConfig.Measure measure;
+  private final LabelRequestConfig.QueryLevel levelSettings;
+  /** Only UNCERTAINTY reads the uncertainty: under NONE and RANDOM no level is kept (no state). */
+  private final boolean keepsLevel;
   private final int contextPoints;
   private final int retainedPoints;
   private final int topAttributions;
@@ -100,6 +109,7 @@ public final class LabelRequestOperator
   private transient ValueState<long[]> slotTimes;
   private transient ValueState<EntityQueryState> queryState;
   private transient ValueState<RequestState> requestState;
+  private transient ValueState<ScoreLevel> scoreLevel;
   private transient AvroSerde<TelemetrySample> telemetrySerde;
   private transient AvroSerde<FeatureVector> featureSerde;
   private transient AvroSerde<Prediction> predictionSerde;
@@ -122,6 +132,8 @@ public final class LabelRequestOperator
     this.cfg = cfg;
     cfg.policy(); // validates
     this.measure = cfg.uncertaintyMeasure();
+    this.levelSettings = cfg.scoreLevel();
+    this.keepsLevel = cfg.strategy() == Strategy.UNCERTAINTY;
     this.contextPoints = cfg.contextPoints();
     this.retainedPoints = cfg.contextPoints() + cfg.maxWindowPoints();
     this.topAttributions = cfg.topAttributions();
@@ -141,6 +153,8 @@ public final class LabelRequestOperator
         new ValueStateDescriptor<>("entity-query-state", TypeInformation.of(EntityQueryState.class)));
     requestState = getRuntimeContext().getState(
         new ValueStateDescriptor<>("entity-request-state", TypeInformation.of(RequestState.class)));
+    scoreLevel = getRuntimeContext().getState(
+        new ValueStateDescriptor<>("entity-score-level", new ScoreLevelSerializer()));
     telemetrySerde = AvroSerde.of(TelemetrySample.class);
     featureSerde = AvroSerde.of(FeatureVector.class);
     predictionSerde = AvroSerde.of(Prediction.class);
@@ -186,11 +200,14 @@ public final class LabelRequestOperator
         if (slot.decided) {
           return; // a second model's answer for a window already decided
         }
-        double u = RequestScoring.uncertainty(p, measure);
-        // several models may score one window: the most uncertain answer counts
-        if (slot.prediction == null || u > slot.predictionUncertainty) {
+        double u = RequestScoring.uncertainty(p, measure, levelNow());
+        // several models may score one window: the most uncertain answer counts (it is measured
+        // again against the level when the window is decided)
+        if (slot.prediction == null || u > slot.predictionUncertainty
+            || (u == slot.predictionUncertainty && p.getScore() > slot.predictionScore)) {
           slot.prediction = in.value;
           slot.predictionUncertainty = u;
+          slot.predictionScore = p.getScore();
         }
       }
       default -> throw new IllegalStateException("unexpected input " + in.kind);
@@ -279,9 +296,19 @@ public final class LabelRequestOperator
         ? 0
         : RequestScoring.driftWeight(attributions, drifted, topAttributions, driftBoost)
             * RequestScoring.diversity(attributions, rs.lastMetrics, rs.lastValues, diversityStrength);
-    double u = slot.predictionUncertainty;
+    ScoreLevel level = keepsLevel ? scoreLevel.value() : null;
+    if (keepsLevel && level == null) {
+      level = levelSettings.create();
+    }
+    double u = RequestScoring.uncertainty(p, measure, level == null ? Double.POSITIVE_INFINITY : level.level());
     Decision d = policy.decide(qs, u, weight, t, new SplittableRandom(seed ^ longHash(p.getSampleId())));
     decided.inc();
+    if (level != null) {
+      // after the decision, as eval: the level a window is judged by comes from the windows before it;
+      // the model's own score (incident state never changes it)
+      level.add(p.getScore());
+      scoreLevel.update(level);
+    }
     if (d.ask()) {
       if (d.kind() != QueryKind.INCIDENT_FOLLOW_UP) {
         rs.lastMetrics = attributions.keySet().toArray(String[]::new);
@@ -375,6 +402,12 @@ public final class LabelRequestOperator
       all.add(window.get(i));
     }
     return all;
+  }
+
+  /** The entity's query level now: +inf before it has one (warm-up) or when none is kept. */
+  private double levelNow() throws Exception {
+    ScoreLevel level = keepsLevel ? scoreLevel.value() : null;
+    return level == null ? Double.POSITIVE_INFINITY : level.level();
   }
 
   // ---- labels ----

@@ -18,12 +18,17 @@ final class RequestScoring {
   private RequestScoring() {}
 
   /**
-   * The configured measure of the prediction's probability; without a probability, {@link
-   * UncertaintyMeasure#ofScore} of its score and threshold.
+   * The window's uncertainty, as {@code vigil eval} measures it: {@link UncertaintyMeasure#ofLevel}
+   * of the model score against the entity's query level (1 at or above it, 0 below; the level is
+   * +inf during its warm-up). A probability measure is used instead when one is configured and the
+   * prediction carries a calibrated probability.
    */
-  static double uncertainty(Prediction p, UncertaintyMeasure measure) {
+  static double uncertainty(Prediction p, LabelRequestConfig.Measure measure, double level) {
     Double prob = p.getProbability();
-    return prob != null ? measure.of(prob) : UncertaintyMeasure.ofScore(p.getScore(), p.getThreshold());
+    UncertaintyMeasure ofProbability = measure.ofProbability();
+    return prob != null && ofProbability != null
+        ? ofProbability.of(prob)
+        : UncertaintyMeasure.ofLevel(p.getScore(), level);
   }
 
   /**

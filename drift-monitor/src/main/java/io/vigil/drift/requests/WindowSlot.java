@@ -9,8 +9,13 @@ public class WindowSlot {
   public byte[] telemetry;
   public byte[] features;
   public byte[] prediction;
-  /** Uncertainty of {@link #prediction}, to keep the most uncertain of several models' answers. */
+  /**
+   * Uncertainty of {@link #prediction} when it arrived, and its model score (the tie-breaker: under
+   * the level, the higher score stays the more uncertain whatever the level is when the window is
+   * decided), to keep the most uncertain of several models' answers.
+   */
   public double predictionUncertainty;
+  public double predictionScore;
   /** Whether the request decision for this window has been made. */
   public boolean decided;
   /** Whether the watermark passed this window (its decision time) without a prediction. */

@@ -145,16 +145,16 @@ class LabelRequestJobIT {
     return out;
   }
 
-  private static LabelRequestConfig config(String prefix, Path checkpoints, double minUncertainty, long cooldown,
-      long firstFollowUp, double auditShare, double perHour, double burst, int globalPerHour,
-      Duration releaseEvery, Duration idleness) {
+  private static LabelRequestConfig config(String prefix, Path checkpoints, LabelRequestConfig.QueryLevel level,
+      double minUncertainty, long cooldown, long firstFollowUp, double auditShare, double perHour, double burst,
+      int globalPerHour, Duration releaseEvery, Duration idleness) {
     return new LabelRequestConfig(prefix, KAFKA.bootstrapServers(),
         new LabelRequestConfig.Topics(prefix + ".telemetry", prefix + ".features", prefix + ".predictions",
             prefix + ".labels", prefix + ".drift", prefix + ".requests", prefix + ".dlq"),
         prefix + "-group", prefix + "-tx", Duration.ofMinutes(5), Duration.ofMillis(300),
         checkpoints.toUri().toString(), Duration.ofMinutes(2), idleness,
-        Strategy.UNCERTAINTY, UncertaintyMeasure.LEAST_CONFIDENCE, minUncertainty, cooldown, firstFollowUp,
-        0.01, auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
+        Strategy.UNCERTAINTY, LabelRequestConfig.Measure.LEVEL, level, minUncertainty, cooldown, firstFollowUp,
+        1.0, 0.01, auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
         new LabelRequestConfig.GlobalBudget(globalPerHour, releaseEvery), 30, 60, 3, 1.0, 0.3, 11, 2);
   }
 
@@ -274,8 +274,9 @@ class LabelRequestJobIT {
   void budgetsHoldRequestsCarryTheirContextAuditsSurfaceAndAReplayRepeatsNoRequestId(@TempDir Path tmp)
       throws Exception {
     // two entities (the machine, and the machine replayed from 2000 rows later), 10 hours each
-    LabelRequestConfig cfg = config("budget", tmp.resolve("cp1"), 0.5, 3, 10, 0.2, 3, 2, 4, Duration.ofMinutes(20),
-        Duration.ofSeconds(30));
+    // the default query level (eval's): nothing uncertain in each entity's first 100 windows
+    LabelRequestConfig cfg = config("budget", tmp.resolve("cp1"), LabelRequestConfig.defaults().scoreLevel(),
+        0.5, 3, 10, 0.2, 3, 2, 4, Duration.ofMinutes(20), Duration.ofSeconds(30));
     createTopics(cfg);
     List<Step> steps = new ArrayList<>(steps(MACHINE, 4000, 4600, 0));
     steps.addAll(steps("machine-1-2-later", 4000, 4600, 2000));
@@ -325,7 +326,9 @@ class LabelRequestJobIT {
     List<LabelRequest> auditReqs = out.stream().filter(r -> r.getReason() == LabelReason.AUDIT).toList();
     assertThat(auditReqs).isNotEmpty();
     assertThat(auditReqs).anyMatch(r -> bySample.get(r.getSampleId()).uncertainty() < 0.5);
-    assertThat(out).anyMatch(r -> r.getReason() == LabelReason.UNCERTAIN);
+    // uncertain requests only once an entity's level exists (after its first 100 windows)
+    List<LabelRequest> uncertain = out.stream().filter(r -> r.getReason() == LabelReason.UNCERTAIN).toList();
+    assertThat(uncertain).isNotEmpty().allMatch(r -> bySample.get(r.getSampleId()).row() >= 4100);
 
     // unreadable inputs are in the DLQ with their reason
     List<DeadLetter> dlq = read(cfg.topics().dlq(), DeadLetter.class, l -> l.size() >= 3, Duration.ofSeconds(30));
@@ -342,8 +345,8 @@ class LabelRequestJobIT {
             cfg.topics().labels(), cfg.topics().drift(), "replay.requests", "replay.dlq"),
         "replay-group", "replay-tx", cfg.transactionTimeout(), cfg.checkpointInterval(),
         tmp.resolve("cp2").toUri().toString(), cfg.outOfOrderness(), cfg.idleness(), cfg.strategy(),
-        cfg.uncertaintyMeasure(), cfg.minUncertainty(), cfg.cooldown(), cfg.firstFollowUp(), cfg.randomRate(),
-        cfg.auditShare(), cfg.entityBudget(), cfg.globalBudget(), cfg.contextPoints(), cfg.maxWindowPoints(),
+        cfg.uncertaintyMeasure(), cfg.scoreLevel(), cfg.minUncertainty(), cfg.cooldown(), cfg.firstFollowUp(),
+        cfg.followUpGrowth(), cfg.randomRate(), cfg.auditShare(), cfg.entityBudget(), cfg.globalBudget(), cfg.contextPoints(), cfg.maxWindowPoints(),
         cfg.topAttributions(), cfg.driftBoost(), cfg.diversityStrength(), cfg.seed(), cfg.parallelism());
     runBounded(replay, false);
     List<LabelRequest> again = read("replay.requests", LabelRequest.class, l -> l.size() >= out.size(),
@@ -372,11 +375,12 @@ class LabelRequestJobIT {
   }
 
   @Test
-  void anOpenIncidentIsAskedOnlyByFollowUpsAtGrowingIntervalsUntilANormalLabelClosesIt(@TempDir Path tmp)
+  void anOpenIncidentIsAskedOnlyByFollowUpsEveryFirstFollowUpWindowsUntilANormalLabelClosesIt(@TempDir Path tmp)
       throws Exception {
-    // an eager policy (nearly every window is uncertain enough), so that the quiet incident stands out
-    LabelRequestConfig cfg = config("incident", tmp.resolve("cp"), 0.05, 0, 3, 0, 1000, 1000, 1000,
-        Duration.ofMinutes(1), Duration.ofSeconds(3));
+    // an eager policy (a low level over the last 32 windows: most windows are at or above it), so that the
+    // quiet incident stands out; follow-ups every 5 windows
+    LabelRequestConfig cfg = config("incident", tmp.resolve("cp"), new LabelRequestConfig.QueryLevel(0.3, 32, 1, 5),
+        0.5, 0, 5, 0, 1000, 1000, 1000, Duration.ofMinutes(1), Duration.ofSeconds(3));
     createTopics(cfg);
     List<Step> steps = steps(MACHINE, 4500, 4760, 0);
     Map<String, Step> bySample = new HashMap<>();
@@ -404,7 +408,7 @@ class LabelRequestJobIT {
           .encode(label(openedStep, LabelValue.ANOMALY, "inc-smd-1", IncidentAction.OPENED)));
       awaitLabelsCheckpointed(cfg, 1);
 
-      // phase 2: the rest of the burst: only follow-ups, at growing intervals
+      // phase 2: the rest of the burst: only follow-ups, every 5 windows
       long phase1Time = steps.get(phase1End - 1).time();
       long phase2Time = steps.get(phase2End - 1).time();
       produce(cfg, steps.subList(phase1End, phase2End + 10));
@@ -417,13 +421,15 @@ class LabelRequestJobIT {
         assertThat(r.getReason()).isEqualTo(LabelReason.INCIDENT_FOLLOW_UP);
         assertThat(r.getIncidentId()).isEqualTo("inc-smd-1");
       });
-      // three follow-ups in the rest of the burst (about 50 windows), at growing intervals
+      // at least three follow-ups in the rest of the burst (about 40 windows), 5 windows apart
       List<LabelRequest> followUps = sofar.stream().filter(r -> r.getReason() == LabelReason.INCIDENT_FOLLOW_UP).toList();
-      assertThat(followUps).as("opened at row %s", openedStep.row()).hasSize(3)
+      assertThat(followUps).as("opened at row %s", openedStep.row()).hasSizeGreaterThanOrEqualTo(3)
           .allMatch(r -> "inc-smd-1".equals(r.getIncidentId()));
       List<Integer> rows = followUps.stream().map(r -> bySample.get(r.getSampleId()).row()).sorted().toList();
       assertThat(rows.get(0)).isGreaterThan(openedStep.row());
-      assertThat(rows.get(2) - rows.get(1)).isGreaterThan(rows.get(1) - rows.get(0));
+      for (int i = 1; i < rows.size(); i++) {
+        assertThat(rows.get(i) - rows.get(i - 1)).as("follow-up rows %s", rows).isEqualTo(5);
+      }
 
       // "it's over": the last follow-up answered normal closes the incident; ordinary requests return
       Step lastFollowUp = bySample.get(followUps.get(followUps.size() - 1).getSampleId());

@@ -43,10 +43,18 @@ final class TestRecords {
     return RequestInput.ok(Kind.FEATURES, entity, t, AvroSerde.of(FeatureVector.class).encode(v));
   }
 
-  /** A prediction with score {@code score} against threshold 1 (uncertainty exp(-|score - 1|)). */
+  /** A prediction with score {@code score} against threshold 1 (anomalous above 1), no probability. */
   static RequestInput prediction(String entity, long start, long t, double score, Map<String, Double> attributions) {
     return RequestInput.ok(Kind.PREDICTION, entity, t,
         AvroSerde.of(Prediction.class).encode(predictionRecord(entity, start, t, score, attributions)));
+  }
+
+  /** The same, with a calibrated probability of "anomaly". */
+  static RequestInput prediction(String entity, long start, long t, double score, double probability,
+      Map<String, Double> attributions) {
+    Prediction p = predictionRecord(entity, start, t, score, attributions);
+    p.setProbability(probability);
+    return RequestInput.ok(Kind.PREDICTION, entity, t, AvroSerde.of(Prediction.class).encode(p));
   }
 
   static Prediction predictionRecord(String entity, long start, long t, double score, Map<String, Double> attributions) {
@@ -80,14 +88,37 @@ final class TestRecords {
     return AvroSerde.of(LabelRequest.class).decode(c.payload);
   }
 
-  /** Defaults with a test-sized policy. */
+  /**
+   * A test-sized query level: the 0.9 quantile of the last 64 scores, recomputed every window, after
+   * 5 windows (eval's is 0.97 of 8192, every 50, after 100).
+   */
+  static final LabelRequestConfig.QueryLevel LEVEL = new LabelRequestConfig.QueryLevel(0.9, 64, 1, 5);
+
+  /** An ordinary window's score: below every earlier one, so never at or above the level. */
+  static double ordinary(int step) {
+    return 0.9 - step / 10_000.0;
+  }
+
+  /** An outlier's score: above every earlier one, anomalous to the model (threshold 1). */
+  static double high(int step) {
+    return 5 + step / 10_000.0;
+  }
+
+  /** Defaults with a test-sized policy: the level measure, {@link #LEVEL}, follow-ups every firstFollowUp. */
   static LabelRequestConfig config(double minUncertainty, long cooldown, long firstFollowUp,
       double auditShare, double perHour, double burst, int contextPoints, double diversityStrength) {
+    return config(LabelRequestConfig.Measure.LEVEL, minUncertainty, cooldown, firstFollowUp, 1.0, auditShare,
+        perHour, burst, contextPoints, diversityStrength);
+  }
+
+  static LabelRequestConfig config(LabelRequestConfig.Measure measure, double minUncertainty, long cooldown,
+      long firstFollowUp, double followUpGrowth, double auditShare, double perHour, double burst,
+      int contextPoints, double diversityStrength) {
     LabelRequestConfig d = LabelRequestConfig.defaults();
     return new LabelRequestConfig(d.jobName(), d.bootstrapServers(), d.topics(), d.groupId(),
         d.transactionalIdPrefix(), d.transactionTimeout(), d.checkpointInterval(), d.checkpointDir(),
-        d.outOfOrderness(), d.idleness(), d.strategy(), d.uncertaintyMeasure(), minUncertainty, cooldown,
-        firstFollowUp, d.randomRate(), auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
+        d.outOfOrderness(), d.idleness(), d.strategy(), measure, LEVEL, minUncertainty, cooldown,
+        firstFollowUp, followUpGrowth, d.randomRate(), auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
         new LabelRequestConfig.GlobalBudget(1000, Duration.ofHours(1)), contextPoints, 10, 3, 1.0,
         diversityStrength, 7, 1);
   }
