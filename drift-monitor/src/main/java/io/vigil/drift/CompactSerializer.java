@@ -9,9 +9,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * What this job's compact state serializers share: variable length, no reuse on reads (a fresh
  * object each time), copy between views through a read and a write, and equality by class (they
  * have no configuration). Subclasses keep a per-instance scratch buffer, so {@link #duplicate()}
- * makes a new instance.
+ * makes a new instance. Public for the label-request job's state serializers.
  */
-abstract class CompactSerializer<T> extends TypeSerializer<T> {
+public abstract class CompactSerializer<T> extends TypeSerializer<T> {
 
   private static final long serialVersionUID = 1L;
 

@@ -77,4 +77,42 @@ public final class ScoreLevel implements Serializable {
   public long count() {
     return count;
   }
+
+  public double quantile() {
+    return quantile;
+  }
+
+  public int capacity() {
+    return ring.length;
+  }
+
+  public int every() {
+    return every;
+  }
+
+  public int warmUp() {
+    return warmUp;
+  }
+
+  /**
+   * The scores the level is taken over, in ring order: the first {@code min(count, capacity)} slots
+   * (a copy). With {@link #restore} this is the level's whole state, for state backends.
+   */
+  public double[] scores() {
+    return Arrays.copyOf(ring, (int) Math.min(count, ring.length));
+  }
+
+  /** A level as {@link #scores()}, {@link #count()} and {@link #level()} described it. */
+  public static ScoreLevel restore(double quantile, int capacity, int every, int warmUp, double[] scores,
+      long count, double level) {
+    ScoreLevel l = new ScoreLevel(quantile, capacity, every, warmUp);
+    if (count < 0 || scores.length != (int) Math.min(count, capacity)) {
+      throw new IllegalArgumentException("score level: " + scores.length + " scores for count " + count
+          + " and capacity " + capacity);
+    }
+    System.arraycopy(scores, 0, l.ring, 0, scores.length);
+    l.count = count;
+    l.level = level;
+    return l;
+  }
 }

@@ -49,4 +49,25 @@ class ScoreLevelTest {
     assertThat(UncertaintyMeasure.ofLevel(5, Double.POSITIVE_INFINITY)).isZero();
     assertThatThrownBy(() -> new ScoreLevel(1.0, 10, 1, 1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aRestoredLevelGoesOnExactlyAsTheOriginal() {
+    for (int seen : new int[] {0, 5, 40, 300}) { // empty, warm-up, partly filled, wrapped around
+      ScoreLevel a = new ScoreLevel(0.9, 64, 3, 10);
+      for (int i = 0; i < seen; i++) {
+        a.add((i * 37) % 101);
+      }
+      ScoreLevel b = ScoreLevel.restore(a.quantile(), a.capacity(), a.every(), a.warmUp(), a.scores(),
+          a.count(), a.level());
+      for (int i = 0; i < 200; i++) {
+        double x = (i * 53) % 97;
+        a.add(x);
+        b.add(x);
+        assertThat(b.level()).isEqualTo(a.level());
+      }
+    }
+    assertThatThrownBy(
+        () -> ScoreLevel.restore(0.9, 64, 3, 10, new double[3], 5, 1.0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -1,13 +1,8 @@
 package io.vigil.drift.requests;
 
+import io.vigil.drift.CompactSerializer;
 import io.vigil.selection.ScoreLevel;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputFilter;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -17,25 +12,15 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * Flink state serializer of an entity's {@link ScoreLevel}. The level is the {@code selection}
  * module's own class (the one {@code vigil eval} uses, so that the stream computes exactly the same
- * level), which keeps its ring and counters private and has no no-argument constructor: not a Flink
- * POJO, and Kryo would be Flink's generic fallback. So it is written with Java serialization (it is
- * {@code Serializable}, {@code serialVersionUID} 1), length-prefixed, and read back through a filter
- * that admits only a {@code ScoreLevel} and its {@code double[]} ring. Size ≈ 8 bytes × capacity (the
- * whole ring, also during warm-up) + ~150 bytes. Format version 1.
+ * level); it keeps its ring private and has no no-argument constructor, so it is not a Flink POJO,
+ * and Kryo would be Flink's generic fallback. Written field by field from its public state
+ * ({@link ScoreLevel#scores()}, {@link ScoreLevel#restore}): quantile, capacity, every, warm-up,
+ * count, level, then only the filled part of the ring (a level in warm-up is small). Size ≈ 8 bytes ×
+ * min(count, capacity) + 36 bytes. Format version 1.
  */
-public final class ScoreLevelSerializer extends TypeSerializer<ScoreLevel> {
+public final class ScoreLevelSerializer extends CompactSerializer<ScoreLevel> {
 
   private static final long serialVersionUID = 1L;
-
-  /** Only what a ScoreLevel is made of may be read from a checkpoint. */
-  private static final ObjectInputFilter ONLY_SCORE_LEVEL = info -> {
-    Class<?> c = info.serialClass();
-    if (c == null) {
-      return ObjectInputFilter.Status.UNDECIDED;
-    }
-    return c == ScoreLevel.class || c == double[].class
-        ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
-  };
 
   @Override
   public boolean isImmutableType() {
@@ -44,7 +29,7 @@ public final class ScoreLevelSerializer extends TypeSerializer<ScoreLevel> {
 
   @Override
   public TypeSerializer<ScoreLevel> duplicate() {
-    return this; // stateless
+    return new ScoreLevelSerializer();
   }
 
   @Override
@@ -55,79 +40,45 @@ public final class ScoreLevelSerializer extends TypeSerializer<ScoreLevel> {
   /** A deep copy (the level is changed in place by {@code add}). */
   @Override
   public ScoreLevel copy(ScoreLevel from) {
-    return fromBytes(toBytes(from));
-  }
-
-  @Override
-  public ScoreLevel copy(ScoreLevel from, ScoreLevel reuse) {
-    return copy(from);
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
+    return ScoreLevel.restore(from.quantile(), from.capacity(), from.every(), from.warmUp(), from.scores(),
+        from.count(), from.level());
   }
 
   @Override
   public void serialize(ScoreLevel level, DataOutputView out) throws IOException {
-    byte[] b = toBytes(level);
-    out.writeInt(b.length);
-    out.write(b);
+    out.writeDouble(level.quantile());
+    out.writeInt(level.capacity());
+    out.writeInt(level.every());
+    out.writeInt(level.warmUp());
+    out.writeLong(level.count());
+    out.writeDouble(level.level());
+    double[] scores = level.scores();
+    for (double d : scores) {
+      out.writeDouble(d);
+    }
   }
 
   @Override
   public ScoreLevel deserialize(DataInputView in) throws IOException {
-    byte[] b = new byte[in.readInt()];
-    in.readFully(b);
-    return fromBytes(b);
-  }
-
-  @Override
-  public ScoreLevel deserialize(ScoreLevel reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView in, DataOutputView out) throws IOException {
-    // through an array: write(DataInputView, n) does not grow every output view's buffer
-    byte[] b = new byte[in.readInt()];
-    in.readFully(b);
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o != null && o.getClass() == getClass();
-  }
-
-  @Override
-  public int hashCode() {
-    return getClass().hashCode();
+    double quantile = in.readDouble();
+    int capacity = in.readInt();
+    int every = in.readInt();
+    int warmUp = in.readInt();
+    long count = in.readLong();
+    double level = in.readDouble();
+    if (capacity < 1 || count < 0) {
+      throw new IOException("unreadable score level in state: capacity " + capacity + ", count " + count);
+    }
+    double[] scores = new double[(int) Math.min(count, capacity)];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = in.readDouble();
+    }
+    return ScoreLevel.restore(quantile, capacity, every, warmUp, scores, count, level);
   }
 
   @Override
   public TypeSerializerSnapshot<ScoreLevel> snapshotConfiguration() {
     return new Snapshot();
-  }
-
-  private static byte[] toBytes(ScoreLevel level) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(level);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write a score level", e);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static ScoreLevel fromBytes(byte[] b) {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
-      in.setObjectInputFilter(ONLY_SCORE_LEVEL);
-      return (ScoreLevel) in.readObject();
-    } catch (IOException | ClassNotFoundException e) {
-      throw new IllegalStateException("unreadable score level in state", e);
-    }
   }
 
   /** Format version 1 of the serializer (no configuration). */
