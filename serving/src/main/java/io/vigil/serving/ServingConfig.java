@@ -223,7 +223,7 @@ public record ServingConfig(Grpc grpc, Keepalive keepalive, Security security, M
 
   public static ServingConfig defaults() {
     return new ServingConfig(
-        new Grpc("127.0.0.1", 8001, 4, 10_000, 16 * 1024 * 1024, 10),
+        new Grpc("127.0.0.1", 8001, 0, 10_000, 16 * 1024 * 1024, 10),
         new Keepalive(60, 20, 10, false, 0, 0, 30),
         new Security(null, null, null),
         new Metrics(true, "127.0.0.1", 8002),

@@ -203,10 +203,11 @@ class NettyServerTest {
   }
 
   @Test
-  void handlersOnTheEventLoopsAnswerAndRefuseAsWithTheExecutor() throws Exception {
-    ServingConfig c = config("work-direct");
+  void handlersOnABoundedExecutorAnswerAndRefuseAsOnTheEventLoops() throws Exception {
+    // the default runs handlers on the event loops (grpc.executorThreads 0); this is the other mode
+    ServingConfig c = config("work-executor");
     ServingConfig.Grpc g = c.grpc();
-    c = c.withGrpc(new ServingConfig.Grpc(g.host(), 0, 0, g.executorQueue(), g.maxMessageBytes(),
+    c = c.withGrpc(new ServingConfig.Grpc(g.host(), 0, 4, g.executorQueue(), g.maxMessageBytes(),
         g.shutdownGraceSeconds()));
     try (ServingServer server = start(c)) {
       ManagedChannel ch = plaintext(server);
