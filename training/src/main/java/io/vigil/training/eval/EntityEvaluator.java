@@ -79,13 +79,11 @@ public final class EntityEvaluator {
     try (StreamRetrainer models = new StreamRetrainer(config, full, times(series, full), set.id(),
         set.version(), initial, retrain && strategy != Strategy.NONE)) {
       IncidentLearner incidents = new IncidentLearner(strategy, strategy == Strategy.NONE ? 0 : budget,
-          test.rows(), models.threshold(), noise, model.seed() ^ series.entity().hashCode());
+          test.rows(), noise, model.seed() ^ series.entity().hashCode());
       incidents.onAnswers(models::onAnswer);
       PrequentialLoop.Learner learner = (p, x, labels) -> {
         incidents.afterScored(p, x, labels);
-        if (models.afterWindow(p.sequence())) {
-          incidents.threshold(models.threshold());
-        }
+        models.afterWindow(p.sequence());
       };
       log = PrequentialLoop.run(test, (seq, x) -> {
         ScoreBatch b = models.scorer().score(x, 1);

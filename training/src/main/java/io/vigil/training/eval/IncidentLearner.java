@@ -43,7 +43,6 @@ public final class IncidentLearner implements PrequentialLoop.Learner {
   /** Index of the next window to be scored, and of the window whose "yes" last confirmed the incident. */
   private long index;
   private long confirmedAt;
-  private double threshold;
   private final double noise;
   private final Random random;
   private AnswerListener answers = (sequence, anomaly) -> { };
@@ -54,14 +53,12 @@ public final class IncidentLearner implements PrequentialLoop.Learner {
     void onAnswer(long sequence, boolean anomaly);
   }
 
-  public IncidentLearner(Strategy strategy, int budget, long totalWindows, double threshold, double noise,
-      long seed) {
+  public IncidentLearner(Strategy strategy, int budget, long totalWindows, double noise, long seed) {
     requireNonNull(strategy, "strategy");
     if (budget < 0 || totalWindows < 1 || !(noise >= 0 && noise < 0.5)) {
       throw new IllegalArgumentException("budget >= 0, windows >= 1 and annotator noise in [0, 0.5) needed");
     }
     this.policy = QueryPolicy.forEvaluation(strategy, budget, totalWindows);
-    this.threshold = threshold;
     this.noise = noise;
     this.random = new Random(seed);
   }
@@ -70,14 +67,6 @@ public final class IncidentLearner implements PrequentialLoop.Learner {
   public IncidentLearner onAnswers(AnswerListener listener) {
     this.answers = requireNonNull(listener, "listener");
     return this;
-  }
-
-  /**
-   * The operating threshold of the model now scoring (it moves when a retrained model is promoted).
-   * Kept for callers; queries no longer use it (they use the {@link #level()}).
-   */
-  public void threshold(double t) {
-    this.threshold = t;
   }
 
   /** True while an incident is open: the next window is flagged. */

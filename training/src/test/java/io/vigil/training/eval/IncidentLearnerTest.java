@@ -36,7 +36,7 @@ class IncidentLearnerTest {
 
   @Test
   void confirmedAnomalyOpensAnIncidentThatIsFollowedUpAndClosed() {
-    IncidentLearner learner = new IncidentLearner(Strategy.UNCERTAINTY, 100, 300, 1.0, 0, 1);
+    IncidentLearner learner = new IncidentLearner(Strategy.UNCERTAINTY, 100, 300, 0, 1);
     GuardedLabels labels = new GuardedLabels(seq -> seq >= 150 && seq < 215);
     List<Long> asked = new ArrayList<>();
     List<Prediction> log = run(learner, labels, asked);
@@ -58,7 +58,7 @@ class IncidentLearnerTest {
   @Test
   void nothingAboveTheLevelDuringWarmUpOrAfter() {
     // the threshold (1.0) would call 0.9 uncertain; the level does not ask before 100 windows were seen
-    IncidentLearner learner = new IncidentLearner(Strategy.UNCERTAINTY, 100, 300, 1.0, 0, 1);
+    IncidentLearner learner = new IncidentLearner(Strategy.UNCERTAINTY, 100, 300, 0, 1);
     FeatureMatrix.Builder b = new FeatureMatrix.Builder(List.of("x.last"));
     for (int i = 0; i < 300; i++) {
       b.add(i, new float[] {i == 50 ? 0.9f : -5f - i * 1e-3f});
@@ -73,7 +73,7 @@ class IncidentLearnerTest {
   @Test
   void budgetIsPacedOverTime() {
     // random asks with probability budget / T; pacing keeps the spent queries under budget * t / T + slack
-    IncidentLearner learner = new IncidentLearner(Strategy.RANDOM, 10, 300, 1.0, 0, 3);
+    IncidentLearner learner = new IncidentLearner(Strategy.RANDOM, 10, 300, 0, 3);
     List<Long> asked = new ArrayList<>();
     run(learner, new GuardedLabels(seq -> false), asked);
     for (int k = 0; k < asked.size(); k++) {
@@ -85,7 +85,7 @@ class IncidentLearnerTest {
 
   @Test
   void noneNeverAsks() {
-    IncidentLearner learner = new IncidentLearner(Strategy.NONE, 0, 300, 1.0, 0, 1);
+    IncidentLearner learner = new IncidentLearner(Strategy.NONE, 0, 300, 0, 1);
     List<Long> asked = new ArrayList<>();
     run(learner, new GuardedLabels(seq -> true), asked);
     assertThat(asked).isEmpty();
