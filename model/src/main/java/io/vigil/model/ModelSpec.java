@@ -229,12 +229,27 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
 
   /**
    * Optional for an AUTOENCODER with normalization: the raw score becomes {@code (1 - w) * (rec -
-   * recCenter) / recSpread + w * (maxZ - zCenter) / zSpread}, where {@code rec} is the mean
-   * normalised squared error and {@code maxZ} the largest absolute standardised input of the row;
-   * both are put on a comparable scale first (e.g. median and p99 - median on reference data).
+   * recCenter) / recSpread + w * (d - zCenter) / zSpread}, where {@code rec} is the mean normalised
+   * squared error and {@code d} the row's deviation from the training rows, by {@code component}:
+   * {@link MixComponent#MAX_ABS_Z} (the default, as in specs written before the field existed) the
+   * largest absolute standardised input (clamped at the normalization's clip), {@link
+   * MixComponent#MEAN_SQUARED_Z} the mean squared standardised input, clamped at {@code zClip}
+   * (null = the normalization's clip). Both parts are put on a comparable scale first (e.g. median
+   * and p99 - median on reference data). With {@code MEAN_SQUARED_Z} the attributions are each
+   * feature's share of the mixed score (its weighted normalised squared error plus its weighted
+   * squared standardised input); with {@code MAX_ABS_Z} they stay shares of the reconstruction error.
+   *
+   * @param maxZWeight the weight {@code w} of the deviation part (named after the first component)
+   * @param maxZCenter center of the deviation part
+   * @param maxZSpread spread of the deviation part
+   * @param component optional (null = {@code MAX_ABS_Z})
+   * @param zClip optional, {@code MEAN_SQUARED_Z} only: clamp of the standardised inputs (null =
+   *     the normalization's clip, 0 = none)
    */
   public record ScoreMix(double maxZWeight, double reconstructionCenter, double reconstructionSpread,
-      double maxZCenter, double maxZSpread) {
+      double maxZCenter, double maxZSpread,
+      @JsonInclude(JsonInclude.Include.NON_NULL) MixComponent component,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double zClip) {
     public ScoreMix {
       if (!(maxZWeight >= 0 && maxZWeight <= 1)) {
         throw new ModelFormatException("score mix maxZWeight must be in [0, 1], not " + maxZWeight);
@@ -244,7 +259,32 @@ public record ModelSpec(int formatVersion, Architecture architecture, Inputs inp
           || !Double.isFinite(reconstructionSpread) || !Double.isFinite(maxZSpread)) {
         throw new ModelFormatException("score mix centers must be finite and spreads positive");
       }
+      if (zClip != null && (!(zClip >= 0) || !Double.isFinite(zClip))) {
+        throw new ModelFormatException("score mix zClip must be finite and >= 0, not " + zClip);
+      }
+      if (zClip != null && component != MixComponent.MEAN_SQUARED_Z) {
+        throw new ModelFormatException("score mix zClip applies to MEAN_SQUARED_Z only");
+      }
     }
+
+    /** The largest absolute standardised input (the original five-field form). */
+    public ScoreMix(double maxZWeight, double reconstructionCenter, double reconstructionSpread,
+        double maxZCenter, double maxZSpread) {
+      this(maxZWeight, reconstructionCenter, reconstructionSpread, maxZCenter, maxZSpread, null, null);
+    }
+
+    /** The deviation part, {@code MAX_ABS_Z} when not set. */
+    public MixComponent deviation() {
+      return component == null ? MixComponent.MAX_ABS_Z : component;
+    }
+  }
+
+  /** What a {@link ScoreMix} adds to the reconstruction error. */
+  public enum MixComponent {
+    /** The row's largest absolute standardised (clamped) input. */
+    MAX_ABS_Z,
+    /** The row's mean squared standardised input, clamped at the mix's {@code zClip}. */
+    MEAN_SQUARED_Z
   }
 
   /**

@@ -30,6 +30,8 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
 
   private static final String INPUT = "vigil.input";
   private static final String ATTRIBUTIONS = "vigil.attributions";
+  /** The standardised input clamped at the mix's zClip (only for a {@code MEAN_SQUARED_Z} mix). */
+  private static final String DEVIATION = "vigil.deviation";
 
   private final ModelSpec spec;
   private final float[] center;
@@ -86,9 +88,14 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
     NDArray x = manager.create(input, new Shape(batch.rows(), batch.cols()), DataType.FLOAT32);
     ModelSpec.Normalization n = spec.normalization();
     if (n != null) {
-      x = x.sub(constant(manager, 0)).div(constant(manager, 1));
+      NDArray standardised = x.sub(constant(manager, 0)).div(constant(manager, 1));
+      x = standardised;
       if (n.clip() > 0) {
         x = x.clip(-n.clip(), n.clip());
+      }
+      if (n.mix() != null && n.mix().deviation() == ModelSpec.MixComponent.MEAN_SQUARED_Z) {
+        double zClip = n.mix().zClip() == null ? n.clip() : n.mix().zClip();
+        ctx.setAttachment(DEVIATION, zClip > 0 ? standardised.clip(-zClip, zClip) : standardised);
       }
     }
     ctx.setAttachment(INPUT, x);
@@ -113,16 +120,28 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
         NDArray sq = residual.square();
         NDArray rawArray = sq.mean(new int[] {1});
         ModelSpec.Normalization n = spec.normalization();
+        NDArray shares = sq;
         if (n != null && n.mix() != null) {
           ModelSpec.ScoreMix mix = n.mix();
-          NDArray maxZ = x.abs().max(new int[] {1});
-          rawArray = rawArray.sub(mix.reconstructionCenter()).div(mix.reconstructionSpread())
-              .mul(1 - mix.maxZWeight())
-              .add(maxZ.sub(mix.maxZCenter()).div(mix.maxZSpread()).mul(mix.maxZWeight()));
+          if (mix.deviation() == ModelSpec.MixComponent.MEAN_SQUARED_Z) {
+            NDArray dz2 = ((NDArray) ctx.getAttachment(DEVIATION)).square();
+            NDArray meanZ2 = dz2.mean(new int[] {1});
+            rawArray = rawArray.sub(mix.reconstructionCenter()).div(mix.reconstructionSpread())
+                .mul(1 - mix.maxZWeight())
+                .add(meanZ2.sub(mix.maxZCenter()).div(mix.maxZSpread()).mul(mix.maxZWeight()));
+            // each feature's part of the mixed score (before the centers are subtracted)
+            shares = sq.mul((1 - mix.maxZWeight()) / mix.reconstructionSpread())
+                .add(dz2.mul(mix.maxZWeight() / mix.maxZSpread()));
+          } else {
+            NDArray maxZ = x.abs().max(new int[] {1});
+            rawArray = rawArray.sub(mix.reconstructionCenter()).div(mix.reconstructionSpread())
+                .mul(1 - mix.maxZWeight())
+                .add(maxZ.sub(mix.maxZCenter()).div(mix.maxZSpread()).mul(mix.maxZWeight()));
+          }
         }
         raw = rawArray.toFloatArray();
         if ((Boolean) ctx.getAttachment(ATTRIBUTIONS)) {
-          attributions = sq.div(sq.sum(new int[] {1}, true).add(1e-12f)).toFloatArray();
+          attributions = shares.div(shares.sum(new int[] {1}, true).add(1e-12f)).toFloatArray();
         }
       }
       case MLP -> raw = out.reshape(rows).toFloatArray();

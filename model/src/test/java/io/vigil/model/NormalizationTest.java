@@ -55,6 +55,63 @@ class NormalizationTest {
   }
 
   @Test
+  void meanSquaredZMixIsStoredAndScoresAsDocumented() throws Exception {
+    ModelSpec.ScoreMix mix = new ModelSpec.ScoreMix(0.75, 0.5, 2, 1, 4,
+        ModelSpec.MixComponent.MEAN_SQUARED_Z, 3.0);
+    ModelSpec reconstruction = ModelArtifactsTest.autoencoder(3).withNormalization(normalization()
+        .withMix(new ModelSpec.ScoreMix(0, 0, 1, 0, 1)));
+    ModelSpec mixed = ModelArtifactsTest.autoencoder(3).withNormalization(normalization().withMix(mix));
+    FeatureBatch b = ModelArtifactsTest.batch(6, 4, 9);
+    ModelSpec.ScoreScale scale = mixed.scale();
+    float[] before;
+    try (ModelArtifact r = ModelArtifacts.create(reconstruction); ModelArtifact m = ModelArtifacts.create(mixed)) {
+      ScoreBatch rec = ModelArtifactsTest.score(r, b);
+      ScoreBatch got = ModelArtifactsTest.score(m, b);
+      before = got.scores();
+      ModelSpec.Normalization n = normalization();
+      for (int row = 0; row < 6; row++) {
+        double recRaw = rec.scores()[row] * scale.spread() + scale.center();
+        double z2 = 0;
+        for (int c = 0; c < 4; c++) {
+          double z = (b.values()[row * 4 + c] - n.center().get(c)) / n.scale().get(c);
+          z2 += Math.pow(Math.max(-3, Math.min(3, z)), 2) / 4;
+        }
+        double raw = 0.25 * (recRaw - 0.5) / 2 + 0.75 * (z2 - 1) / 4;
+        assertThat((double) got.scores()[row]).isCloseTo(scale.scale(raw), org.assertj.core.data.Offset.offset(1e-4));
+        float sum = 0;
+        for (int c = 0; c < 4; c++) {
+          sum += got.attributions()[row * 4 + c];
+          assertThat(got.attributions()[row * 4 + c]).isBetween(0f, 1f);
+        }
+        assertThat(sum).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+      }
+      ModelArtifacts.save(m, dir);
+    }
+    String json = Files.readString(dir.resolve(ModelArtifacts.SPEC_FILE), StandardCharsets.UTF_8);
+    assertThat(json).contains("MEAN_SQUARED_Z").contains("zClip");
+    try (ModelArtifact loaded = ModelArtifacts.load(dir)) {
+      assertThat(loaded.spec()).isEqualTo(mixed);
+      assertThat(ModelArtifactsTest.score(loaded, b).scores()).containsExactly(before);
+    }
+  }
+
+  @Test
+  void aMixWrittenBeforeTheComponentFieldsReadsAsMaxAbsZ() throws Exception {
+    ModelSpec mixed = ModelArtifactsTest.autoencoder(3).withNormalization(normalization()
+        .withMix(new ModelSpec.ScoreMix(0.5, 1, 2, 3, 4)));
+    try (ModelArtifact m = ModelArtifacts.create(mixed)) {
+      ModelArtifacts.save(m, dir);
+    }
+    String json = Files.readString(dir.resolve(ModelArtifacts.SPEC_FILE), StandardCharsets.UTF_8);
+    assertThat(json).doesNotContain("component").doesNotContain("zClip");
+    ModelSpec read = ModelArtifacts.readSpec(dir);
+    assertThat(read.normalization().mix().component()).isNull();
+    assertThat(read.normalization().mix().deviation()).isEqualTo(ModelSpec.MixComponent.MAX_ABS_Z);
+    assertThatThrownBy(() -> new ModelSpec.ScoreMix(0.5, 1, 2, 3, 4, null, 3.0))
+        .isInstanceOf(ModelFormatException.class);
+  }
+
+  @Test
   void normalizationChangesWhatTheNetworkSees() throws Exception {
     ModelSpec plain = ModelArtifactsTest.autoencoder(3);
     FeatureBatch b = ModelArtifactsTest.batch(6, 4, 9);

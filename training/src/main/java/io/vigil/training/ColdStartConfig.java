@@ -2,6 +2,7 @@ package io.vigil.training;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vigil.model.ModelSpec;
 import java.util.List;
 
 /**
@@ -17,12 +18,16 @@ import java.util.List;
  * @param thresholdQuantile the operating threshold is this quantile of the held-out rows' scores
  * @param clip standardised inputs are clamped to {@code [-clip, clip]} (0 = no clamp)
  * @param errorFloor smallest per-feature typical error (standardised units) a residual is divided by
- * @param maxZWeight weight of the largest absolute standardised input in the score (0 = the
+ * @param maxZWeight weight of the deviation part ({@code mixComponent}) in the score (0 = the
  *     reconstruction error alone); both parts are first scaled by their held-out median and p99
+ * @param mixComponent the deviation part: {@code MAX_ABS_Z} (largest absolute standardised input)
+ *     or {@code MEAN_SQUARED_Z} (mean squared standardised input); null = {@code MAX_ABS_Z}
+ * @param mixClip {@code MEAN_SQUARED_Z} only: standardised inputs are clamped to {@code
+ *     [-mixClip, mixClip]} in the deviation part (0 = the same clamp as the network's inputs)
  */
 public record ColdStartConfig(List<Integer> hiddenSizes, int epochs, int batchSize,
     double learningRate, long seed, double validationShare, double thresholdQuantile, double clip,
-    double errorFloor, double maxZWeight) {
+    double errorFloor, double maxZWeight, ModelSpec.MixComponent mixComponent, double mixClip) {
 
   public ColdStartConfig {
     hiddenSizes = List.copyOf(requireNonNull(hiddenSizes, "model.hiddenSizes must be set"));
@@ -44,18 +49,36 @@ public record ColdStartConfig(List<Integer> hiddenSizes, int epochs, int batchSi
     if (!(maxZWeight >= 0 && maxZWeight <= 1)) {
       throw new IllegalArgumentException("model.maxZWeight must be in [0, 1]");
     }
+    if (!(mixClip >= 0) || !Double.isFinite(mixClip)) {
+      throw new IllegalArgumentException("model.mixClip must be finite and >= 0");
+    }
+    if (mixComponent == null) {
+      mixComponent = ModelSpec.MixComponent.MAX_ABS_Z;
+    }
     if (!(clip >= 0) || !(errorFloor > 0)) {
       throw new IllegalArgumentException("model.clip must be >= 0 and model.errorFloor > 0");
     }
   }
 
-  /** The defaults (see the module README and ADR 0001). */
+  /** With the {@code MAX_ABS_Z} mix (the ten-field form). */
+  public ColdStartConfig(List<Integer> hiddenSizes, int epochs, int batchSize, double learningRate,
+      long seed, double validationShare, double thresholdQuantile, double clip, double errorFloor,
+      double maxZWeight) {
+    this(hiddenSizes, epochs, batchSize, learningRate, seed, validationShare, thresholdQuantile, clip,
+        errorFloor, maxZWeight, ModelSpec.MixComponent.MAX_ABS_Z, 0);
+  }
+
+  /**
+   * The defaults (see the module README and ADR 0001): the autoencoder's reconstruction error alone.
+   * The {@code MEAN_SQUARED_Z} mix of ADR 0008 is an option, not the default.
+   */
   public static ColdStartConfig defaults() {
-    return new ColdStartConfig(List.of(64, 16, 64), 10, 128, 1e-3, 42, 0.2, 0.99, 10, 1.0, 0.0);
+    return new ColdStartConfig(List.of(64, 16, 64), 10, 128, 1e-3, 42, 0.2, 0.99, 10, 1.0, 0.0,
+        ModelSpec.MixComponent.MAX_ABS_Z, 0);
   }
 
   public ColdStartConfig withSeed(long newSeed) {
     return new ColdStartConfig(hiddenSizes, epochs, batchSize, learningRate, newSeed, validationShare,
-        thresholdQuantile, clip, errorFloor, maxZWeight);
+        thresholdQuantile, clip, errorFloor, maxZWeight, mixComponent, mixClip);
   }
 }

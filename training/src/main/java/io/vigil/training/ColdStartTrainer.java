@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains the cold-start scorer: an autoencoder over standardised rolling features (ADR 0001), with
- * no labels.
+ * no labels; optionally its reconstruction error is mixed with the rows' squared standardised
+ * deviation (ADR 0008).
  *
  * <ol>
  *   <li>The time-ordered training rows are split: the first {@code 1 - validationShare} fit the
@@ -36,7 +37,11 @@ import org.slf4j.LoggerFactory;
  *   <li>The network is trained with Adam on the mean squared reconstruction error; weights and
  *       batch order come from the seed.
  *   <li>Each feature's typical error (root mean square residual on the fit rows, floored) becomes
- *       its error scale: raw score = mean of squared normalised residuals, attributions = shares.
+ *       its error scale: reconstruction part = mean of squared normalised residuals.
+ *   <li>With {@code maxZWeight > 0} the raw score mixes that part with a deviation part ({@code
+ *       MEAN_SQUARED_Z}: the mean squared standardised input, clamped at {@code
+ *       mixClip}), each first scaled by its own held-out median and p99 (ADR 0008); attributions
+ *       are each feature's share of the mixed score.
  *   <li>On the held-out rows: center = median raw score, spread = p99 - median, threshold = the
  *       {@code thresholdQuantile} of their scaled scores. No label is used anywhere.
  * </ol>
@@ -94,7 +99,19 @@ public final class ColdStartTrainer {
       ModelSpec normalized = spec.withNormalization(norm);
       // raw scores of the held-out rows: identity scale, so "scores" are raw
       float[] raw = rawScores(normalized, artifact, held);
-      if (config.maxZWeight() > 0) {
+      if (config.maxZWeight() > 0 && config.mixComponent() == ModelSpec.MixComponent.MEAN_SQUARED_Z) {
+        Double zClip = config.mixClip() > 0 ? config.mixClip() : null;
+        // each part alone, as the translator computes it: weight 0 / 1, center 0, spread 1
+        float[] deviation = rawScores(spec.withNormalization(norm.withMix(new ModelSpec.ScoreMix(1, 0, 1,
+            0, 1, ModelSpec.MixComponent.MEAN_SQUARED_Z, zClip))), artifact, held);
+        double[] r = toSortedDoubles(raw);
+        double[] d = toSortedDoubles(deviation);
+        ModelSpec.ScoreMix mix = new ModelSpec.ScoreMix(config.maxZWeight(), quantile(r, 0.5),
+            positiveSpread(r), quantile(d, 0.5), positiveSpread(d), ModelSpec.MixComponent.MEAN_SQUARED_Z,
+            zClip);
+        normalized = spec.withNormalization(norm.withMix(mix));
+        raw = rawScores(normalized, artifact, held);
+      } else if (config.maxZWeight() > 0) {
         float[] maxZ = maxAbs(standardise(held, center, scale, config.clip()), held.rows(), cols);
         double[] r = toSortedDoubles(raw);
         double[] m = toSortedDoubles(maxZ);

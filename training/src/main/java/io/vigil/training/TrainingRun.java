@@ -206,6 +206,9 @@ public final class TrainingRun {
     p.put("threshold_quantile", Double.toString(m.thresholdQuantile()));
     p.put("clip", Double.toString(m.clip()));
     p.put("error_floor", Double.toString(m.errorFloor()));
+    p.put("max_z_weight", Double.toString(m.maxZWeight()));
+    p.put("mix_component", m.mixComponent().name());
+    p.put("mix_clip", Double.toString(m.mixClip()));
     for (Map.Entry<String, String> e : p.entrySet()) {
       registry.logParam(runId, e.getKey(), e.getValue());
     }

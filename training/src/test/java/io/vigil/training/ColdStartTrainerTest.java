@@ -77,6 +77,35 @@ class ColdStartTrainerTest {
     }
   }
 
+  /** The ADR 0008 option: reconstruction error mixed with the mean squared standardised input. */
+  static final ColdStartConfig SMALL_Z2 = new ColdStartConfig(List.of(16, 4, 16), 2, 64, 1e-3, 7, 0.2, 0.99,
+      10, 1.0, 0.75, ModelSpec.MixComponent.MEAN_SQUARED_Z, 100);
+
+  @Test
+  void meanSquaredZMixIsDeterministicOnTheCommonScaleAndSurvivesSaveAndLoad() {
+    assertThat(ColdStartConfig.defaults().maxZWeight()).as("the default is ADR 0001's score").isZero();
+    float[] a = trainAndScore(SMALL_Z2);
+    assertThat(trainAndScore(SMALL_Z2)).containsExactly(a);
+    float[] before;
+    try (TrainedModel t = new ColdStartTrainer(SMALL_Z2).train(train, set.id(), set.version(), EpochListener.none());
+        Scorer s = new Scorer(t.artifact())) {
+      ModelSpec.ScoreMix mix = t.artifact().spec().normalization().mix();
+      assertThat(mix.component()).isEqualTo(ModelSpec.MixComponent.MEAN_SQUARED_Z);
+      assertThat(mix.zClip()).isEqualTo(100.0);
+      assertThat(mix.maxZWeight()).isEqualTo(0.75);
+      float[] held = t.validationScores().clone();
+      Arrays.sort(held);
+      assertThat(ColdStartTrainer.quantile(toDouble(held), 0.5)).isCloseTo(0, within(1e-4));
+      assertThat(ColdStartTrainer.quantile(toDouble(held), 0.99)).isCloseTo(1, within(1e-3));
+      before = s.scores(later);
+      assertThat(before).containsExactly(a);
+      ModelArtifacts.save(t.artifact(), dir);
+    }
+    try (ModelArtifact loaded = ModelArtifacts.load(dir); Scorer s = new Scorer(loaded)) {
+      assertThat(s.scores(later)).containsExactly(before);
+    }
+  }
+
   @Test
   void savedModelLoadsThroughTheModelFormatAndScoresIdentically() {
     float[] before;
