@@ -63,7 +63,9 @@ import picocli.CommandLine.Spec;
  * dataset's test rows into vectors (its samples/s is the peer), a scorer turns those vectors into
  * predictions, then the drift job reads both topics and writes reports (its samples/s, one sample =
  * a vector and its prediction). Both are bounded Kafka → Flink → Kafka runs with exactly-once
- * sinks, timed from submission to the end of the job. Then a loop times one window's drift
+ * sinks, timed from submission to the end of the job. The whole round runs {@code --warmups} + 1
+ * times on fresh topics: the first on a cold JVM, the last (the figures) on a warmed-up one, as the
+ * jobs run in production, for days. Then a loop times one window's drift
  * computation for the 38 SMD metrics (307 features and the score): {@code window_compute_ms}.
  */
 @Command(name = "drift", mixinStandardHelpOptions = true,
@@ -80,6 +82,10 @@ public final class DriftBench implements Callable<Integer> {
 
   @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default ${DEFAULT-VALUE}).")
   int parallelism;
+
+  @Option(names = "--warmups", defaultValue = "1",
+      description = "Rounds before the measured one, each on fresh topics; round 0 runs on a cold JVM (default ${DEFAULT-VALUE}).")
+  int warmups;
 
   private static final FeatureSet SET = FeatureSet.smdDefault();
   private static final String MODEL = "bench-model";
@@ -98,61 +104,106 @@ public final class DriftBench implements Callable<Integer> {
     Path tmp = Files.createTempDirectory("vigil-bench-drift");
     try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
       try (Admin admin = kafka.admin()) {
-        admin.createTopics(List.of(new NewTopic("telemetry", 4, (short) 1), new NewTopic("features", 4, (short) 1),
-            new NewTopic("predictions", 4, (short) 1), new NewTopic("drift", 1, (short) 1),
-            new NewTopic("dlq", 1, (short) 1), new NewTopic("labels", 1, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic("telemetry", 4, (short) 1), new NewTopic("dlq", 1, (short) 1))).all()
+            .get();
       }
       long n = produceTelemetry(kafka, test);
-      double featureSeconds = runFeatureJob(kafka, tmp);
-      double featureRate = n / featureSeconds;
-      long predictions = score(kafka, ref.threshold);
-      DriftJobConfig cfg = driftConfig(kafka, tmp);
-      Map<String, Long> dlqBefore = deadLetters(kafka);
-      double driftSeconds = runDriftJob(cfg, ref.profile);
-      double driftRate = predictions / driftSeconds;
-      long reports = count(kafka, "drift");
-      Map<String, Long> dlq = deadLetters(kafka);
-      dlqBefore.forEach((code, k) -> dlq.merge(code, -k, Long::sum));
-      dlq.values().removeIf(k -> k == 0);
+      // Round 0 starts on a cold JVM: both jobs pay for class loading and JIT compilation of their code
+      // in their timed runs. The later rounds measure the jobs as they run for days: warmed up.
+      List<Round> rounds = new ArrayList<>();
+      for (int r = 0; r <= warmups; r++) {
+        rounds.add(round(kafka, tmp, ref, n, r));
+      }
+      Round last = rounds.get(rounds.size() - 1);
+      Round cold = rounds.get(0);
       double windowMs = windowComputeMillis(ref.profile, quick ? 300 : 2000);
 
       out.println("vigil bench drift" + (quick ? " --quick" : ""));
       out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s local, parallelism %d, embedded Kafka in the same JVM,"
               + " %s test split (%d entities, %,d samples), feature set %s (%d features over %d metrics),"
-              + " exactly-once Kafka sinks, drift windows %s of event time (%,d reports), reference profile of the"
-              + " train split (20 bins per feature), bounded runs timed from submission to the end%n",
+              + " exactly-once Kafka sinks, checkpoints every %s, drift windows %s of event time (%,d reports per round),"
+              + " reference profile of the train split (20 bins per feature), bounded runs timed from submission to the"
+              + " end; %d round(s) on fresh topics, round 0 on a cold JVM, the figures from round %d%n",
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
           org.apache.flink.runtime.util.EnvironmentInformation.getVersion(), parallelism, dir,
           test.entities().size(), n, SET.version(), SET.featureNames().size(), SET.metrics().size(),
-          cfg.window(), reports);
-      out.printf(Locale.ROOT, "%-72s %12s%n", "measure", "samples/s");
-      out.printf(Locale.ROOT, "%-72s %,12.0f%n", "peer: vigil feature job (telemetry -> 307 features, EOS sink)", featureRate);
-      out.printf(Locale.ROOT, "%-72s %,12.0f%n", "vigil drift job (join, bin, windows, PSI/JS/KS/W, CUSUM, CBPE, EOS sink)",
-          driftRate);
-      out.printf(Locale.ROOT, "%-72s %12s%n", "", "records/s");
-      out.printf(Locale.ROOT, "%-72s %,12.0f%n", "vigil drift job, input records (vectors + predictions)",
-          2 * driftRate);
+          CHECKPOINTS, DriftJobConfig.defaults().window(), last.reports, rounds.size(), rounds.size() - 1);
+      out.printf(Locale.ROOT, "%-6s %-72s %12s %14s%n", "round", "measure", "samples/s", "CPU us/sample");
+      for (Round r : rounds) {
+        out.printf(Locale.ROOT, "%-6d %-72s %,12.0f %14.1f%n", r.index,
+            "peer: vigil feature job (telemetry -> 307 features, EOS sink)", r.featureRate, r.featureCpuUs);
+        out.printf(Locale.ROOT, "%-6d %-72s %,12.0f %14.1f%n", r.index,
+            "vigil drift job (join, bin, windows, PSI/JS/KS/W, CUSUM, CBPE, EOS sink)", r.driftRate, r.driftCpuUs);
+        out.printf(Locale.ROOT, "%-6d %-72s %12.2f %14.2f%n", r.index, "drift / feature (CPU: feature / drift)",
+            r.driftRate / r.featureRate, r.featureCpuUs / r.driftCpuUs);
+      }
+      out.println("(CPU us/sample: this JVM's CPU time over the job's run, all threads: job, embedded broker, JIT, GC)");
+      out.printf(Locale.ROOT, "drift job input records (vectors + predictions) per second, round %d: %,.0f%n",
+          last.index, 2 * last.driftRate);
       out.printf(Locale.ROOT, "one window's drift computation (307 features + score, 38 metrics): %.3f ms (median)%n", windowMs);
-      out.printf(Locale.ROOT, "drift job dead letters by code: %s%n", dlq);
-      out.printf(Locale.ROOT, "vs_features = %.2f (drift samples/s / feature vectors/s; goal >= 1.0)%n",
-          driftRate / featureRate);
+      out.printf(Locale.ROOT, "drift job dead letters by code, round %d: %s%n", last.index, last.deadLetters);
+      out.printf(Locale.ROOT, "vs_features = %.2f (round %d: drift samples/s / feature vectors/s; goal >= 1.0); cold JVM"
+          + " (round 0): %.2f%n", last.driftRate / last.featureRate, last.index, cold.driftRate / cold.featureRate);
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("bench", "drift");
       json.put("quick", quick);
       json.put("samples", n);
-      json.put("feature_job_samples_per_s", Math.round(featureRate));
-      json.put("drift_job_samples_per_s", Math.round(driftRate));
-      json.put("drift_job_records_per_s", Math.round(2 * driftRate));
-      json.put("vs_features", Math.round(driftRate / featureRate * 1000) / 1000.0);
+      json.put("rounds", rounds.size());
+      json.put("feature_job_samples_per_s", Math.round(last.featureRate));
+      json.put("drift_job_samples_per_s", Math.round(last.driftRate));
+      json.put("drift_job_records_per_s", Math.round(2 * last.driftRate));
+      json.put("vs_features", Math.round(last.driftRate / last.featureRate * 1000) / 1000.0);
+      json.put("vs_features_cold", Math.round(cold.driftRate / cold.featureRate * 1000) / 1000.0);
+      json.put("feature_job_cpu_us_per_sample", Math.round(last.featureCpuUs * 10) / 10.0);
+      json.put("drift_job_cpu_us_per_sample", Math.round(last.driftCpuUs * 10) / 10.0);
       json.put("window_compute_ms", Math.round(windowMs * 1000) / 1000.0);
-      json.put("reports", reports);
-      json.put("drift_dead_letters", dlq);
+      json.put("reports", last.reports);
+      json.put("drift_dead_letters", last.deadLetters);
       out.println(new ObjectMapper().writeValueAsString(json));
       out.flush();
     } finally {
       deleteTree(tmp);
     }
     return 0;
+  }
+
+  private static final Duration CHECKPOINTS = Duration.ofSeconds(2);
+
+  private record Round(int index, double featureRate, double driftRate, double featureCpuUs, double driftCpuUs,
+      long reports, Map<String, Long> deadLetters) {}
+
+  /** CPU time of this JVM (all threads: the job, the broker, JIT, GC), in nanoseconds. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /**
+   * One measured round on its own topics: the feature job reads all of the telemetry (its own group),
+   * the scorer turns its vectors into predictions, then the drift job reads both.
+   */
+  private Round round(EmbeddedKafka kafka, Path tmp, Reference ref, long n, int index) throws Exception {
+    String suffix = "-r" + index;
+    try (Admin admin = kafka.admin()) {
+      admin.createTopics(List.of(new NewTopic("features" + suffix, 4, (short) 1),
+          new NewTopic("predictions" + suffix, 4, (short) 1), new NewTopic("drift" + suffix, 1, (short) 1),
+          new NewTopic("labels" + suffix, 1, (short) 1))).all().get();
+    }
+    long cpu0 = processCpuNanos();
+    double featureSeconds = runFeatureJob(kafka, tmp, suffix);
+    long featureCpu = processCpuNanos() - cpu0;
+    long predictions = score(kafka, ref.threshold, suffix);
+    DriftJobConfig cfg = driftConfig(kafka, tmp, suffix);
+    Map<String, Long> dlqBefore = deadLetters(kafka);
+    long cpu1 = processCpuNanos();
+    double driftSeconds = runDriftJob(cfg, ref.profile);
+    long driftCpu = processCpuNanos() - cpu1;
+    long reports = count(kafka, "drift" + suffix);
+    Map<String, Long> dlq = deadLetters(kafka);
+    dlqBefore.forEach((code, k) -> dlq.merge(code, -k, Long::sum));
+    dlq.values().removeIf(k -> k == 0);
+    return new Round(index, n / featureSeconds, predictions / driftSeconds, featureCpu / 1e3 / n,
+        driftCpu / 1e3 / predictions, reports, dlq);
   }
 
   private record Reference(ReferenceProfile profile, double threshold) {}
@@ -209,11 +260,11 @@ public final class DriftBench implements Callable<Integer> {
     return n;
   }
 
-  private double runFeatureJob(EmbeddedKafka kafka, Path tmp) throws Exception {
+  private double runFeatureJob(EmbeddedKafka kafka, Path tmp, String suffix) throws Exception {
     FeatureJobConfig d = FeatureJobConfig.defaults();
-    FeatureJobConfig cfg = new FeatureJobConfig("features", kafka.bootstrapServers(), "telemetry", "features", "dlq",
-        "features-group", "features-tx", Duration.ofMinutes(5), null, d.outOfOrderness(), Duration.ofSeconds(1),
-        Duration.ofSeconds(2), tmp.resolve("features").toUri().toString(), "", d.s3(), 1e15, false, parallelism);
+    FeatureJobConfig cfg = new FeatureJobConfig("features", kafka.bootstrapServers(), "telemetry", "features" + suffix,
+        "dlq", "features-group" + suffix, "features-tx" + suffix, Duration.ofMinutes(5), null, d.outOfOrderness(),
+        Duration.ofSeconds(1), CHECKPOINTS, tmp.resolve("features" + suffix).toUri().toString(), "", d.s3(), 1e15, false, parallelism);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(parallelism);
     FeatureJob.configure(env, cfg);
@@ -225,12 +276,12 @@ public final class DriftBench implements Callable<Integer> {
   }
 
   /** Reads the feature job's vectors and writes one prediction per vector (the scorer: summary.max_abs_z). */
-  private static long score(EmbeddedKafka kafka, double threshold) {
+  private static long score(EmbeddedKafka kafka, double threshold, String suffix) {
     AvroSerde<FeatureVector> fs = AvroSerde.of(FeatureVector.class);
     AvroSerde<Prediction> ps = AvroSerde.of(Prediction.class);
     int sc = SET.featureNames().indexOf("summary.max_abs_z");
     long n = 0;
-    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka, "features");
+    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka, "features" + suffix);
         KafkaProducer<byte[], byte[]> p = producer(kafka)) {
       int empty = 0;
       while (empty < 10) { // the feature job has finished and committed: read until the topic is drained
@@ -245,7 +296,7 @@ public final class DriftBench implements Callable<Integer> {
               .setModelVersion("1").setScore(s).setProbability(prob).setUncertainty(1 - Math.abs(2 * prob - 1))
               .setThreshold(threshold).setAnomaly(s > threshold).setAttributions(Map.of())
               .setPredictedAt(v.getWindowEnd()).setFeatureSetVersion(v.getFeatureSetVersion()).build();
-          p.send(new ProducerRecord<>("predictions", r.key(), ps.encode(pr)));
+          p.send(new ProducerRecord<>("predictions" + suffix, r.key(), ps.encode(pr)));
           n++;
         }
       }
@@ -295,11 +346,12 @@ public final class DriftBench implements Callable<Integer> {
     return codes;
   }
 
-  private DriftJobConfig driftConfig(EmbeddedKafka kafka, Path tmp) {
+  private DriftJobConfig driftConfig(EmbeddedKafka kafka, Path tmp, String suffix) {
     DriftJobConfig d = DriftJobConfig.defaults();
-    return new DriftJobConfig("drift", kafka.bootstrapServers(), "features", "predictions", "labels", "drift", "dlq",
-        "drift-group", "drift-tx", Duration.ofMinutes(5), null, d.window(), d.outOfOrderness(), Duration.ofSeconds(1),
-        Duration.ofSeconds(1), d.joinTtl(), d.labelTtl(), Duration.ofSeconds(2), tmp.resolve("drift").toUri().toString(), d.registry(),
+    return new DriftJobConfig("drift", kafka.bootstrapServers(), "features" + suffix, "predictions" + suffix,
+        "labels" + suffix, "drift" + suffix, "dlq", "drift-group" + suffix, "drift-tx" + suffix, Duration.ofMinutes(5),
+        null, d.window(), d.outOfOrderness(), Duration.ofSeconds(1), Duration.ofSeconds(1), d.joinTtl(), d.labelTtl(),
+        CHECKPOINTS, tmp.resolve("drift" + suffix).toUri().toString(), d.registry(),
         d.drift(), parallelism);
   }
 
