@@ -98,6 +98,9 @@ public final class DriftBench implements Callable<Integer> {
     if (!Files.isDirectory(dir)) {
       throw new UserException("no data at " + dir + "; pass --data DIR");
     }
+    if (warmups < 0) {
+      throw new UserException("--warmups must be 0 or more");
+    }
     Dataset train = Dataset.open(dir, DatasetOptions.defaults().withSplit(Split.TRAIN));
     Dataset test = Dataset.open(dir, DatasetOptions.defaults().withSplit(Split.TEST));
     Reference ref = reference(train);
