@@ -123,21 +123,19 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
         NDArray shares = sq;
         if (n != null && n.mix() != null) {
           ModelSpec.ScoreMix mix = n.mix();
+          NDArray deviation;
           if (mix.deviation() == ModelSpec.MixComponent.MEAN_SQUARED_Z) {
             NDArray dz2 = ((NDArray) ctx.getAttachment(DEVIATION)).square();
-            NDArray meanZ2 = dz2.mean(new int[] {1});
-            rawArray = rawArray.sub(mix.reconstructionCenter()).div(mix.reconstructionSpread())
-                .mul(1 - mix.maxZWeight())
-                .add(meanZ2.sub(mix.maxZCenter()).div(mix.maxZSpread()).mul(mix.maxZWeight()));
+            deviation = dz2.mean(new int[] {1});
             // each feature's part of the mixed score (before the centers are subtracted)
             shares = sq.mul((1 - mix.maxZWeight()) / mix.reconstructionSpread())
                 .add(dz2.mul(mix.maxZWeight() / mix.maxZSpread()));
           } else {
-            NDArray maxZ = x.abs().max(new int[] {1});
-            rawArray = rawArray.sub(mix.reconstructionCenter()).div(mix.reconstructionSpread())
-                .mul(1 - mix.maxZWeight())
-                .add(maxZ.sub(mix.maxZCenter()).div(mix.maxZSpread()).mul(mix.maxZWeight()));
+            deviation = x.abs().max(new int[] {1});
           }
+          rawArray = rawArray.sub(mix.reconstructionCenter()).div(mix.reconstructionSpread())
+              .mul(1 - mix.maxZWeight())
+              .add(deviation.sub(mix.maxZCenter()).div(mix.maxZSpread()).mul(mix.maxZWeight()));
         }
         raw = rawArray.toFloatArray();
         if ((Boolean) ctx.getAttachment(ATTRIBUTIONS)) {
