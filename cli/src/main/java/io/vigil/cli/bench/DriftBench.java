@@ -189,8 +189,8 @@ public final class DriftBench implements Callable<Integer> {
     String suffix = "-r" + index;
     try (Admin admin = kafka.admin()) {
       admin.createTopics(List.of(new NewTopic("features" + suffix, 4, (short) 1),
-          new NewTopic("predictions" + suffix, 4, (short) 1), new NewTopic("drift" + suffix, 1, (short) 1),
-          new NewTopic("labels" + suffix, 1, (short) 1))).all().get();
+          new NewTopic("predictions" + suffix, 4, (short) 1), new NewTopic("drift" + suffix, 1, (short) 1)))
+          .all().get();
     }
     long cpu0 = processCpuNanos();
     double featureSeconds = runFeatureJob(kafka, tmp, suffix);
