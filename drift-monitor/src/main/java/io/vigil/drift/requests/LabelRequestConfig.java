@@ -18,6 +18,10 @@ import java.util.Set;
  * (levels separated by {@code __}, e.g. {@code VIGIL_LABEL_REQUESTS__ENTITY_BUDGET__PER_HOUR=6}).
  * The defaults and their meaning are listed in the module README.
  *
+ * @param idleness after how long a silent data partition (telemetry, features) stops holding event
+ *     time back
+ * @param predictionsIdleness the same for the predictions: longer, because they trail the telemetry
+ *     and features by the scoring stage's lag (see the module README)
  * @param strategy how windows outside incidents are picked (follow-ups are asked under every
  *     strategy but NONE)
  * @param uncertaintyMeasure {@link Measure#LEVEL} (the default, as {@code vigil eval}): a window is
@@ -56,6 +60,7 @@ public record LabelRequestConfig(
     String checkpointDir,
     Duration outOfOrderness,
     Duration idleness,
+    Duration predictionsIdleness,
     Strategy strategy,
     Measure uncertaintyMeasure,
     QueryLevel scoreLevel,
@@ -193,6 +198,7 @@ public record LabelRequestConfig(
     requireNonNull(globalBudget, "globalBudget");
     positive("outOfOrderness", outOfOrderness, true);
     positive("idleness", idleness, false);
+    positive("predictionsIdleness", predictionsIdleness, false);
     positive("checkpointInterval", checkpointInterval, false);
     positive("transactionTimeout", transactionTimeout, false);
     if (transactionTimeout.compareTo(Duration.ofMinutes(15)) >= 0) {
@@ -232,7 +238,7 @@ public record LabelRequestConfig(
             "vigil.drift", "vigil.label-requests", "vigil.dlq.label-requests-job"),
         "vigil-label-requests", "vigil-label-requests", Duration.ofMinutes(10),
         Duration.ofSeconds(10), "file:///tmp/vigil/checkpoints/label-requests",
-        Duration.ofMinutes(1), Duration.ofSeconds(30),
+        Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ofMinutes(2),
         Strategy.UNCERTAINTY, Measure.LEVEL, new QueryLevel(0.97, 8192, 50, 100), 0.5, 10, 10, 1.0,
         0.01, 0.02,
         new EntityBudget(4, 2), new GlobalBudget(60, Duration.ofMinutes(10)),
@@ -255,8 +261,8 @@ public record LabelRequestConfig(
 
   public LabelRequestConfig withKafka(String servers) {
     return new LabelRequestConfig(jobName, servers, topics, groupId, transactionalIdPrefix,
-        transactionTimeout, checkpointInterval, checkpointDir, outOfOrderness, idleness, strategy,
-        uncertaintyMeasure, scoreLevel, minUncertainty, cooldown, firstFollowUp, followUpGrowth,
+        transactionTimeout, checkpointInterval, checkpointDir, outOfOrderness, idleness, predictionsIdleness,
+        strategy, uncertaintyMeasure, scoreLevel, minUncertainty, cooldown, firstFollowUp, followUpGrowth,
         randomRate, auditShare, entityBudget, globalBudget, contextPoints, maxWindowPoints,
         topAttributions, driftBoost, diversityStrength, seed, parallelism);
   }

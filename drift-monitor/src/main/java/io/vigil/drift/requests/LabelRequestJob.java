@@ -7,6 +7,7 @@ import io.vigil.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -88,10 +89,13 @@ public final class LabelRequestJob {
    */
   static void build(StreamExecutionEnvironment env, LabelRequestConfig cfg, Sources sources,
       Sink<Candidate> requests, Sink<RequestInput> dlq, UnaryOperator<DataStream<Candidate>> beforeSink) {
-    WatermarkStrategy<RequestInput> data = WatermarkStrategy
-        .<RequestInput>forBoundedOutOfOrderness(cfg.outOfOrderness())
-        .withTimestampAssigner((r, kafkaTs) -> r.time)
-        .withIdleness(cfg.idleness());
+    WatermarkStrategy<RequestInput> data = data(cfg.outOfOrderness(), cfg.idleness());
+    // The predictions trail the telemetry and features by the scoring stage's lag. With the same short
+    // idleness, a pause in the stream let the predictions input go idle; when data came again, the
+    // telemetry and features alone moved event time past windows whose predictions were still on their
+    // way, so those windows were decided late, and the requests chosen for them waited in the global
+    // budget for a release interval that only more data would close.
+    WatermarkStrategy<RequestInput> predictions = data(cfg.outOfOrderness(), cfg.predictionsIdleness());
     WatermarkStrategy<RequestInput> control = WatermarkStrategy
         .<RequestInput>forGenerator(ctx -> new AlwaysIdle())
         .withTimestampAssigner((r, kafkaTs) -> r.time);
@@ -101,7 +105,7 @@ public final class LabelRequestJob {
         .union(
             env.fromSource(sources.features(), data, "features")
                 .uid("label-requests-features-source").name("features (Kafka)"),
-            env.fromSource(sources.predictions(), data, "predictions")
+            env.fromSource(sources.predictions(), predictions, "predictions")
                 .uid("label-requests-predictions-source").name("predictions (Kafka)"),
             env.fromSource(sources.labels(), control, "labels")
                 .uid("label-requests-labels-source").name("labels (Kafka)"),
@@ -128,6 +132,12 @@ public final class LabelRequestJob {
     beforeSink.apply(released).sinkTo(requests).setParallelism(1)
         .uid(UID_SINK).name("label requests (Kafka, exactly-once)");
     routed.getSideOutput(REFUSED).sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+  }
+
+  private static WatermarkStrategy<RequestInput> data(Duration outOfOrderness, Duration idleness) {
+    return WatermarkStrategy.<RequestInput>forBoundedOutOfOrderness(outOfOrderness)
+        .withTimestampAssigner((r, kafkaTs) -> r.time)
+        .withIdleness(idleness);
   }
 
   /** Refused records to one side output, drift reports to another, the rest on. */

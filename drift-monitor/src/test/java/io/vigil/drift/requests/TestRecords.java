@@ -117,7 +117,7 @@ final class TestRecords {
     LabelRequestConfig d = LabelRequestConfig.defaults();
     return new LabelRequestConfig(d.jobName(), d.bootstrapServers(), d.topics(), d.groupId(),
         d.transactionalIdPrefix(), d.transactionTimeout(), d.checkpointInterval(), d.checkpointDir(),
-        d.outOfOrderness(), d.idleness(), d.strategy(), measure, LEVEL, minUncertainty, cooldown,
+        d.outOfOrderness(), d.idleness(), d.predictionsIdleness(), d.strategy(), measure, LEVEL, minUncertainty, cooldown,
         firstFollowUp, followUpGrowth, d.randomRate(), auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
         new LabelRequestConfig.GlobalBudget(1000, Duration.ofHours(1)), contextPoints, 10, 3, 1.0,
         diversityStrength, 7, 1);
