@@ -20,8 +20,10 @@ import java.util.Set;
  *
  * @param idleness after how long a silent data partition (telemetry, features) stops holding event
  *     time back
- * @param predictionsIdleness the same for the predictions: longer, because they trail the telemetry
- *     and features by the scoring stage's lag (see the module README)
+ * @param predictionsIdleness after how much silence a predictions partition that has delivered
+ *     records stops holding event time back: longer, because the predictions trail the telemetry and
+ *     features by the scoring stage's lag; one that never delivered goes idle after {@code idleness}
+ *     ({@link TrailingIdleness})
  * @param strategy how windows outside incidents are picked (follow-ups are asked under every
  *     strategy but NONE)
  * @param uncertaintyMeasure {@link Measure#LEVEL} (the default, as {@code vigil eval}): a window is

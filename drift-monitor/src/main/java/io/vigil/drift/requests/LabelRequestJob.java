@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.UnaryOperator;
+import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -95,7 +96,13 @@ public final class LabelRequestJob {
     // telemetry and features alone moved event time past windows whose predictions were still on their
     // way, so those windows were decided late, and the requests chosen for them waited in the global
     // budget for a release interval that only more data would close.
-    WatermarkStrategy<RequestInput> predictions = data(cfg.outOfOrderness(), cfg.predictionsIdleness());
+    // A predictions partition that has delivered records stays in the watermark for the longer
+    // predictionsIdleness; an empty one still goes idle after idleness (TrailingIdleness).
+    WatermarkStrategy<RequestInput> predictions = WatermarkStrategy
+        .<RequestInput>forGenerator(ctx -> new TrailingIdleness<>(
+            new BoundedOutOfOrdernessWatermarks<>(cfg.outOfOrderness()), cfg.idleness(), cfg.predictionsIdleness(),
+            ctx.getInputActivityClock()))
+        .withTimestampAssigner((r, kafkaTs) -> r.time);
     WatermarkStrategy<RequestInput> control = WatermarkStrategy
         .<RequestInput>forGenerator(ctx -> new AlwaysIdle())
         .withTimestampAssigner((r, kafkaTs) -> r.time);

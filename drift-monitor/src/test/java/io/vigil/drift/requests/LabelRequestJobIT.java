@@ -147,19 +147,17 @@ class LabelRequestJobIT {
 
   private static LabelRequestConfig config(String prefix, Path checkpoints, LabelRequestConfig.QueryLevel level,
       double minUncertainty, long cooldown, long firstFollowUp, double auditShare, double perHour, double burst,
-      int globalPerHour, Duration releaseEvery, Duration idleness, int parallelism) {
+      int globalPerHour, Duration releaseEvery, Duration idleness) {
     return new LabelRequestConfig(prefix, KAFKA.bootstrapServers(),
         new LabelRequestConfig.Topics(prefix + ".telemetry", prefix + ".features", prefix + ".predictions",
             prefix + ".labels", prefix + ".drift", prefix + ".requests", prefix + ".dlq"),
         prefix + "-group", prefix + "-tx", Duration.ofMinutes(5), Duration.ofMillis(300),
         // the predictions' idleness outlasts the pauses between the incident test's phases (see
-        // LabelRequestJob): with 3 s, the test stalled about once in six runs on a loaded machine. (An
-        // unbounded source subtask without a partition counts as idle only after that long, so the
-        // unbounded test runs with parallelism 1: one partition per topic.)
+        // LabelRequestJob): with 3 s, the test stalled about once in six runs on a loaded machine
         checkpoints.toUri().toString(), Duration.ofMinutes(2), idleness, Duration.ofSeconds(60),
         Strategy.UNCERTAINTY, LabelRequestConfig.Measure.LEVEL, level, minUncertainty, cooldown, firstFollowUp,
         1.0, 0.01, auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
-        new LabelRequestConfig.GlobalBudget(globalPerHour, releaseEvery), 30, 60, 3, 1.0, 0.3, 11, parallelism);
+        new LabelRequestConfig.GlobalBudget(globalPerHour, releaseEvery), 30, 60, 3, 1.0, 0.3, 11, 2);
   }
 
   /** One partition per topic: every partition has data, so no source waits for idleness. */
@@ -280,7 +278,7 @@ class LabelRequestJobIT {
     // two entities (the machine, and the machine replayed from 2000 rows later), 10 hours each
     // the default query level (eval's): nothing uncertain in each entity's first 100 windows
     LabelRequestConfig cfg = config("budget", tmp.resolve("cp1"), LabelRequestConfig.defaults().scoreLevel(),
-        0.5, 3, 10, 0.2, 3, 2, 4, Duration.ofMinutes(20), Duration.ofSeconds(30), 2);
+        0.5, 3, 10, 0.2, 3, 2, 4, Duration.ofMinutes(20), Duration.ofSeconds(30));
     createTopics(cfg);
     List<Step> steps = new ArrayList<>(steps(MACHINE, 4000, 4600, 0));
     steps.addAll(steps("machine-1-2-later", 4000, 4600, 2000));
@@ -385,7 +383,7 @@ class LabelRequestJobIT {
     // an eager policy (a low level over the last 32 windows: most windows are at or above it), so that the
     // quiet incident stands out; follow-ups every 5 windows
     LabelRequestConfig cfg = config("incident", tmp.resolve("cp"), new LabelRequestConfig.QueryLevel(0.3, 32, 1, 5),
-        0.5, 0, 5, 0, 1000, 1000, 1000, Duration.ofMinutes(1), Duration.ofSeconds(3), 1);
+        0.5, 0, 5, 0, 1000, 1000, 1000, Duration.ofMinutes(1), Duration.ofSeconds(3));
     createTopics(cfg);
     List<Step> steps = steps(MACHINE, 4500, 4760, 0);
     Map<String, Step> bySample = new HashMap<>();
