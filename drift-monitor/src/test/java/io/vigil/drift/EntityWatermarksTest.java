@@ -3,52 +3,12 @@ package io.vigil.drift;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
-import org.apache.flink.util.clock.RelativeClock;
 import org.junit.jupiter.api.Test;
 
 /** Watermarks of a partition that holds several entities, each in order, interleaved in any way. */
 class EntityWatermarksTest {
 
   private static final long MIN = 60_000;
-
-  /** A hand-moved activity clock. */
-  private static final class ManualClock implements RelativeClock {
-    long millis;
-
-    @Override
-    public long relativeTimeMillis() {
-      return millis;
-    }
-
-    @Override
-    public long relativeTimeNanos() {
-      return millis * 1_000_000;
-    }
-  }
-
-  /** Collects what the generator emits. */
-  private static final class Output implements WatermarkOutput {
-    final List<Long> watermarks = new ArrayList<>();
-
-    @Override
-    public void emitWatermark(Watermark w) {
-      watermarks.add(w.getTimestamp());
-    }
-
-    @Override
-    public void markIdle() {}
-
-    @Override
-    public void markActive() {}
-
-    Long last() {
-      return watermarks.isEmpty() ? null : watermarks.get(watermarks.size() - 1);
-    }
-  }
 
   private static DriftInput record(String entity, long time) {
     DriftInput d = new DriftInput();
@@ -58,7 +18,7 @@ class EntityWatermarksTest {
     return d;
   }
 
-  private static void event(EntityWatermarks g, String entity, long time, Output out) {
+  private static void event(EntityWatermarks g, String entity, long time, RecordingWatermarkOutput out) {
     g.onEvent(record(entity, time), time, out);
   }
 
@@ -66,7 +26,7 @@ class EntityWatermarksTest {
   void followsTheSlowestEntityNotThePartitionsNewestRecord() {
     ManualClock clock = new ManualClock();
     EntityWatermarks g = new EntityWatermarks(Duration.ofMinutes(1), Duration.ofSeconds(5), clock);
-    Output out = new Output();
+    RecordingWatermarkOutput out = new RecordingWatermarkOutput();
     // entity a written an hour ahead of entity b into the same partition (two writer subtasks)
     for (int m = 0; m < 60; m++) {
       event(g, "a", (60 + m) * MIN, out);
@@ -86,7 +46,7 @@ class EntityWatermarksTest {
   void aSilentEntityStopsHoldingTheWatermarkBackAfterTheIdleness() {
     ManualClock clock = new ManualClock();
     EntityWatermarks g = new EntityWatermarks(Duration.ofMinutes(1), Duration.ofSeconds(5), clock);
-    Output out = new Output();
+    RecordingWatermarkOutput out = new RecordingWatermarkOutput();
     event(g, "a", 100 * MIN, out);
     event(g, "gone", 10 * MIN, out);
     g.onPeriodicEmit(out);
@@ -107,7 +67,7 @@ class EntityWatermarksTest {
   void refusedRecordsAndRecordsWithoutEntityDoNotMoveIt() {
     ManualClock clock = new ManualClock();
     EntityWatermarks g = new EntityWatermarks(Duration.ofMinutes(1), Duration.ofSeconds(5), clock);
-    Output out = new Output();
+    RecordingWatermarkOutput out = new RecordingWatermarkOutput();
     DriftInput refused = DriftInput.refused("t", 0, 0, null, new byte[] {1}, "BAD_HEADER", "x");
     g.onEvent(refused, 0, out);
     g.onEvent(record(null, 50 * MIN), 50 * MIN, out);
