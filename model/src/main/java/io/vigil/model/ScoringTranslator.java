@@ -43,6 +43,8 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
   private ByteBuffer input;
   /** The network's input values of the current call (standardised and clipped); grown likewise. */
   private float[] x = new float[0];
+  /** The network's output values of the current call; grown likewise. */
+  private float[] y = new float[0];
 
   public ScoringTranslator(ModelSpec spec) {
     this.spec = requireNonNull(spec, "spec");
@@ -107,7 +109,14 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
       case AUTOENCODER -> {
         boolean withAttributions = (Boolean) ctx.getAttachment(ATTRIBUTIONS);
         attributions = withAttributions ? new float[rows * cols] : null;
-        reconstruction(batch, out.toFloatArray(), raw, attributions);
+        // a view of the engine's output (no copy into a fresh array, as toFloatArray() makes two: 314 KB
+        // each for 256 rows), read once into this translator's reused array
+        int values = rows * cols;
+        if (y.length < values) {
+          y = new float[values];
+        }
+        out.toByteBuffer(true).asFloatBuffer().get(y, 0, values);
+        reconstruction(batch, y, raw, attributions);
       }
       case MLP -> raw = out.reshape(rows).toFloatArray();
       default -> throw new IllegalStateException("unknown kind " + spec.architecture().kind());
