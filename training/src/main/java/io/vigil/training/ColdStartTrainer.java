@@ -99,24 +99,18 @@ public final class ColdStartTrainer {
       ModelSpec normalized = spec.withNormalization(norm);
       // raw scores of the held-out rows: identity scale, so "scores" are raw
       float[] raw = rawScores(normalized, artifact, held);
-      if (config.maxZWeight() > 0 && config.mixComponent() == ModelSpec.MixComponent.MEAN_SQUARED_Z) {
-        Double zClip = config.mixClip() > 0 ? config.mixClip() : null;
-        // each part alone, as the translator computes it: weight 0 / 1, center 0, spread 1
+      if (config.maxZWeight() > 0) {
+        boolean squaredZ = config.mixComponent() == ModelSpec.MixComponent.MEAN_SQUARED_Z;
+        // MAX_ABS_Z is written as the original five-field mix (no component, no zClip)
+        ModelSpec.MixComponent component = squaredZ ? ModelSpec.MixComponent.MEAN_SQUARED_Z : null;
+        Double zClip = squaredZ && config.mixClip() > 0 ? config.mixClip() : null;
+        // the deviation part alone, as the translator computes it: weight 1, center 0, spread 1
         float[] deviation = rawScores(spec.withNormalization(norm.withMix(new ModelSpec.ScoreMix(1, 0, 1,
-            0, 1, ModelSpec.MixComponent.MEAN_SQUARED_Z, zClip))), artifact, held);
+            0, 1, component, zClip))), artifact, held);
         double[] r = toSortedDoubles(raw);
         double[] d = toSortedDoubles(deviation);
         ModelSpec.ScoreMix mix = new ModelSpec.ScoreMix(config.maxZWeight(), quantile(r, 0.5),
-            positiveSpread(r), quantile(d, 0.5), positiveSpread(d), ModelSpec.MixComponent.MEAN_SQUARED_Z,
-            zClip);
-        normalized = spec.withNormalization(norm.withMix(mix));
-        raw = rawScores(normalized, artifact, held);
-      } else if (config.maxZWeight() > 0) {
-        float[] maxZ = maxAbs(standardise(held, center, scale, config.clip()), held.rows(), cols);
-        double[] r = toSortedDoubles(raw);
-        double[] m = toSortedDoubles(maxZ);
-        ModelSpec.ScoreMix mix = new ModelSpec.ScoreMix(config.maxZWeight(), quantile(r, 0.5),
-            positiveSpread(r), quantile(m, 0.5), positiveSpread(m));
+            positiveSpread(r), quantile(d, 0.5), positiveSpread(d), component, zClip);
         normalized = spec.withNormalization(norm.withMix(mix));
         raw = rawScores(normalized, artifact, held);
       }
@@ -148,18 +142,6 @@ public final class ColdStartTrainer {
     try (Scorer s = new Scorer(probe)) {
       return s.scores(rows);
     }
-  }
-
-  private static float[] maxAbs(float[] z, int rows, int cols) {
-    float[] out = new float[rows];
-    for (int r = 0; r < rows; r++) {
-      float m = 0;
-      for (int c = 0; c < cols; c++) {
-        m = Math.max(m, Math.abs(z[r * cols + c]));
-      }
-      out[r] = m;
-    }
-    return out;
   }
 
   private static double positiveSpread(double[] sorted) {
