@@ -41,8 +41,10 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
   private final float[] errorScale;
   /** The input rows of the current call; grown when a larger batch comes. */
   private ByteBuffer input;
-  /** The network's input values of the current call (standardised and clipped); grown likewise. */
-  private float[] x = new float[0];
+  /** The standardised and clipped inputs of the current call, when the model has a normalization; grown likewise. */
+  private float[] standardised = new float[0];
+  /** The network's input values of the current call: the batch's own values, or {@link #standardised}. */
+  private float[] x;
   /** The network's output values of the current call; grown likewise. */
   private float[] y = new float[0];
 
@@ -69,19 +71,21 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
           + " features per row, the batch has " + batch.cols());
     }
     float[] v = batch.values();
-    if (x.length < v.length) {
-      x = new float[v.length];
-    }
     ModelSpec.Normalization n = spec.normalization();
     if (n == null) {
-      System.arraycopy(v, 0, x, 0, v.length);
+      x = v;
     } else {
+      if (standardised.length < v.length) {
+        standardised = new float[v.length];
+      }
+      x = standardised;
       int cols = batch.cols();
+      boolean clipped = n.clip() > 0;
       float clip = (float) n.clip();
       for (int at = 0; at < v.length; at += cols) {
         for (int j = 0; j < cols; j++) {
           float z = (v[at + j] - center[j]) / scale[j];
-          x[at + j] = n.clip() > 0 ? Math.max(-clip, Math.min(clip, z)) : z;
+          x[at + j] = clipped ? Math.max(-clip, Math.min(clip, z)) : z;
         }
       }
     }
@@ -176,8 +180,9 @@ public final class ScoringTranslator implements NoBatchifyTranslator<FeatureBatc
           sq[j] = r * r;
         }
       }
-      double reconstruction = sum(sq, cols) / cols;
-      double shareSum = reconstruction * cols;
+      double sqSum = sum(sq, cols);
+      double reconstruction = sqSum / cols;
+      double shareSum = sqSum;
       double deviation = 0;
       if (squaredZ) {
         for (int j = 0; j < cols; j++) {

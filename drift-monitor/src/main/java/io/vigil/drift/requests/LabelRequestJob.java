@@ -91,13 +91,9 @@ public final class LabelRequestJob {
   static void build(StreamExecutionEnvironment env, LabelRequestConfig cfg, Sources sources,
       Sink<Candidate> requests, Sink<RequestInput> dlq, UnaryOperator<DataStream<Candidate>> beforeSink) {
     WatermarkStrategy<RequestInput> data = data(cfg.outOfOrderness(), cfg.idleness());
-    // The predictions trail the telemetry and features by the scoring stage's lag. With the same short
-    // idleness, a pause in the stream let the predictions input go idle; when data came again, the
-    // telemetry and features alone moved event time past windows whose predictions were still on their
-    // way, so those windows were decided late, and the requests chosen for them waited in the global
-    // budget for a release interval that only more data would close.
-    // A predictions partition that has delivered records stays in the watermark for the longer
-    // predictionsIdleness; an empty one still goes idle after idleness (TrailingIdleness).
+    // The predictions trail the telemetry and features by the scoring stage's lag: after a pause, with
+    // the same short idleness, the other inputs moved event time past windows whose predictions were
+    // still on their way (see TrailingIdleness and the module README).
     WatermarkStrategy<RequestInput> predictions = WatermarkStrategy
         .<RequestInput>forGenerator(ctx -> new TrailingIdleness<>(
             new BoundedOutOfOrdernessWatermarks<>(cfg.outOfOrderness()), cfg.idleness(), cfg.predictionsIdleness(),

@@ -21,7 +21,8 @@ import org.apache.flink.util.clock.RelativeClock;
  * </ul>
  *
  * Silence is measured on the source's input-activity clock (it stands still while the source is
- * back-pressured or paused). Not thread-safe: Flink creates one per split.
+ * back-pressured or paused), read once per periodic emit, so to within one emit interval. Not
+ * thread-safe: Flink creates one per split.
  */
 final class TrailingIdleness<T> implements WatermarkGenerator<T> {
 
@@ -30,6 +31,8 @@ final class TrailingIdleness<T> implements WatermarkGenerator<T> {
   private final long afterRecordsMillis;
   private final RelativeClock clock;
   private boolean delivered;
+  /** The activity clock at the last periodic emit: records are stamped with it (no clock read per record). */
+  private long now;
   private long lastRecordAt;
   private boolean idle;
 
@@ -39,20 +42,22 @@ final class TrailingIdleness<T> implements WatermarkGenerator<T> {
     this.beforeFirstMillis = beforeFirstRecord.toMillis();
     this.afterRecordsMillis = afterRecords.toMillis();
     this.clock = requireNonNull(clock, "clock");
-    this.lastRecordAt = clock.relativeTimeMillis();
+    this.now = clock.relativeTimeMillis();
+    this.lastRecordAt = now;
   }
 
   @Override
   public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
     watermarks.onEvent(event, eventTimestamp, output);
     delivered = true;
-    lastRecordAt = clock.relativeTimeMillis();
+    lastRecordAt = now;
     idle = false;
   }
 
   @Override
   public void onPeriodicEmit(WatermarkOutput output) {
-    long silent = clock.relativeTimeMillis() - lastRecordAt;
+    now = clock.relativeTimeMillis();
+    long silent = now - lastRecordAt;
     if (silent > (delivered ? afterRecordsMillis : beforeFirstMillis)) {
       if (!idle) {
         output.markIdle();
