@@ -17,6 +17,11 @@ public class Candidate {
   public byte[] payload;
   /** Release time the global budget holds it for (set by the budget stage). */
   public long due;
+  /**
+   * Processing time after which the budget stage releases it even if event time has not reached
+   * {@link #due} (set by the budget stage, see {@code globalBudget.maxHold}).
+   */
+  public long heldUntil;
 
   public Candidate() {}
 }

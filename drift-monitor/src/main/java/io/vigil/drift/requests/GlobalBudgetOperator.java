@@ -12,6 +12,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -31,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * the hour leaves budget for later, a burst cannot take the whole hour at once, and a request waits
  * at most one interval (plus the watermark delay). A candidate that arrives behind the watermark
  * joins the next interval.
+ *
+ * <p>When the inputs fall silent, event time stands still and no interval ends: a candidate that has
+ * waited {@code maxHold} of processing time is released as if the watermark had reached the end of
+ * its interval (with every other candidate due by then, under that interval's budget). The operator
+ * then counts event time as released through that point: a candidate that comes later joins a later
+ * interval, so the hourly counts never go back to an hour already released.
  */
 public final class GlobalBudgetOperator extends KeyedProcessFunction<Integer, Candidate, Candidate> {
 
@@ -47,10 +54,13 @@ public final class GlobalBudgetOperator extends KeyedProcessFunction<Integer, Ca
 
   private final int perHour;
   private final long releaseEvery;
+  private final long maxHold;
 
   private transient ListState<Candidate> buffer;
   /** [hour start, requests released in that hour]. */
   private transient ValueState<long[]> hourCount;
+  /** The last event time released by a {@code maxHold} fallback (null: none yet). */
+  private transient ValueState<Long> releasedThrough;
   private transient Counter released;
   private transient Counter dropped;
 
@@ -58,6 +68,7 @@ public final class GlobalBudgetOperator extends KeyedProcessFunction<Integer, Ca
     requireNonNull(budget, "budget");
     this.perHour = budget.perHour();
     this.releaseEvery = budget.releaseEvery().toMillis();
+    this.maxHold = budget.maxHold().toMillis();
   }
 
   @Override
@@ -66,6 +77,8 @@ public final class GlobalBudgetOperator extends KeyedProcessFunction<Integer, Ca
         new ListStateDescriptor<>("budget-candidates", TypeInformation.of(Candidate.class)));
     hourCount = getRuntimeContext().getState(
         new ValueStateDescriptor<>("budget-hour-count", TypeInformation.of(long[].class)));
+    releasedThrough = getRuntimeContext().getState(
+        new ValueStateDescriptor<>("budget-released-through", TypeInformation.of(Long.class)));
     released = getRuntimeContext().getMetricGroup().counter("requestsReleased");
     dropped = getRuntimeContext().getMetricGroup().counter("requestsOverGlobalBudget");
   }
@@ -78,13 +91,42 @@ public final class GlobalBudgetOperator extends KeyedProcessFunction<Integer, Ca
   @Override
   public void processElement(Candidate c, Context ctx, Collector<Candidate> out) throws Exception {
     long watermark = ctx.timerService().currentWatermark();
-    c.due = releaseTime(Math.max(c.createdAt, watermark == Long.MIN_VALUE ? c.createdAt : watermark + 1));
+    Long through = releasedThrough.value();
+    long after = Math.max(watermark, through == null ? Long.MIN_VALUE : through);
+    c.due = releaseTime(Math.max(c.createdAt, after == Long.MIN_VALUE ? c.createdAt : after + 1));
+    long now = ctx.timerService().currentProcessingTime();
+    c.heldUntil = now + maxHold;
     buffer.add(c);
     ctx.timerService().registerEventTimeTimer(c.due);
+    ctx.timerService().registerProcessingTimeTimer(c.heldUntil);
   }
 
   @Override
   public void onTimer(long time, OnTimerContext ctx, Collector<Candidate> out) throws Exception {
+    if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+      release(time, ctx, out);
+      return;
+    }
+    // processing time: has a candidate waited maxHold for event time to end its interval?
+    long through = Long.MIN_VALUE;
+    for (Candidate c : buffer.get()) {
+      if (c.heldUntil <= time) {
+        through = Math.max(through, c.due);
+      }
+    }
+    if (through == Long.MIN_VALUE) {
+      return;
+    }
+    LOG.info("global budget: event time stands still at {}; releasing the candidates due by {} after {} ms",
+        ctx.timerService().currentWatermark() == Long.MIN_VALUE ? "its start"
+            : java.time.Instant.ofEpochMilli(ctx.timerService().currentWatermark()),
+        java.time.Instant.ofEpochMilli(through), maxHold);
+    releasedThrough.update(through);
+    release(through, ctx, out);
+  }
+
+  /** Releases, under the budget of {@code time}'s hour, the candidates due by {@code time}. */
+  private void release(long time, OnTimerContext ctx, Collector<Candidate> out) throws Exception {
     List<Candidate> due = new ArrayList<>();
     List<Candidate> later = new ArrayList<>();
     for (Candidate c : buffer.get()) {
@@ -112,8 +154,10 @@ public final class GlobalBudgetOperator extends KeyedProcessFunction<Integer, Ca
         LOG.debug("label request {} ({}) over the global budget of hour {}", c.requestId, c.entity, hour);
       } else {
         c.due = time + releaseEvery;
+        c.heldUntil = ctx.timerService().currentProcessingTime() + maxHold;
         later.add(c);
         ctx.timerService().registerEventTimeTimer(c.due);
+        ctx.timerService().registerProcessingTimeTimer(c.heldUntil);
       }
     }
     if (hourEnds && due.size() > n) {

@@ -168,9 +168,14 @@ public record LabelRequestConfig(
    * first. Candidates are buffered and released every {@code releaseEvery} (which must divide an
    * hour): at the end of the k-th of K intervals of an hour at most {@code ceil(perHour * k / K)}
    * requests of that hour are out; what does not fit waits for the next interval and is dropped
-   * when its hour ends.
+   * when its hour ends. Event time decides when an interval ends; {@code maxHold} bounds, in
+   * processing time, how long a candidate waits for it: when the inputs fall silent (the last
+   * windows before a pause, or for good), event time stands still, and after {@code maxHold} the
+   * waiting candidates are released as if their interval had ended — within the same budget. It
+   * should exceed {@code releaseEvery} plus the watermark's delay, or candidates go out before their
+   * interval is complete (still within the budget, but ranked against fewer others).
    */
-  public record GlobalBudget(int perHour, Duration releaseEvery) implements Serializable {
+  public record GlobalBudget(int perHour, Duration releaseEvery, Duration maxHold) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public GlobalBudget {
@@ -182,6 +187,10 @@ public record LabelRequestConfig(
           || Duration.ofHours(1).toMillis() % releaseEvery.toMillis() != 0) {
         throw new IllegalArgumentException(
             "globalBudget.releaseEvery must be positive and divide an hour evenly: " + releaseEvery);
+      }
+      requireNonNull(maxHold, "globalBudget.maxHold");
+      if (maxHold.isNegative() || maxHold.isZero()) {
+        throw new IllegalArgumentException("globalBudget.maxHold must be positive: " + maxHold);
       }
     }
   }
@@ -243,7 +252,7 @@ public record LabelRequestConfig(
         Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ofMinutes(2),
         Strategy.UNCERTAINTY, Measure.LEVEL, new QueryLevel(0.97, 8192, 50, 100), 0.5, 10, 10, 1.0,
         0.01, 0.02,
-        new EntityBudget(4, 2), new GlobalBudget(60, Duration.ofMinutes(10)),
+        new EntityBudget(4, 2), new GlobalBudget(60, Duration.ofMinutes(10), Duration.ofMinutes(30)),
         30, 60, 3, 1.0, 0.5, 0, 0);
   }
 

@@ -1,6 +1,7 @@
 package io.vigil.drift.requests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -17,8 +18,14 @@ class GlobalBudgetOperatorTest {
 
   private static KeyedOneInputStreamOperatorTestHarness<Integer, Candidate, Candidate> harness(
       int perHour, Duration releaseEvery) throws Exception {
+    return harness(perHour, releaseEvery, Duration.ofMinutes(30));
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, Candidate, Candidate> harness(
+      int perHour, Duration releaseEvery, Duration maxHold) throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new GlobalBudgetOperator(new LabelRequestConfig.GlobalBudget(perHour, releaseEvery))),
+        new KeyedProcessOperator<>(new GlobalBudgetOperator(
+            new LabelRequestConfig.GlobalBudget(perHour, releaseEvery, maxHold))),
         (Candidate c) -> 0, Types.INT);
     h.open();
     return h;
@@ -103,12 +110,44 @@ class GlobalBudgetOperatorTest {
       snapshot = h.snapshot(1, 1);
     }
     var restored = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new GlobalBudgetOperator(new LabelRequestConfig.GlobalBudget(2, Duration.ofMinutes(30)))),
+        new KeyedProcessOperator<>(new GlobalBudgetOperator(
+            new LabelRequestConfig.GlobalBudget(2, Duration.ofMinutes(30), Duration.ofMinutes(30)))),
         (Candidate c) -> 0, Types.INT);
     restored.initializeState(snapshot);
     restored.open();
     restored.processWatermark(HOUR);
     assertThat(ids(restored)).containsExactly("a");  // one left of the hour's 2; "c" ranks below "a"
     restored.close();
+  }
+
+  @Test
+  void whenEventTimeStandsStillCandidatesGoOutAfterMaxHoldWithinTheBudget() throws Exception {
+    // 2 an hour, released every 30 minutes; the inputs fall silent at 20 min of event time
+    try (var h = harness(2, Duration.ofMinutes(30), Duration.ofMinutes(5))) {
+      h.setProcessingTime(0);
+      h.processElement(candidate("a", 10 * MIN, 0.6, 1), 10 * MIN);
+      h.processElement(candidate("b", 12 * MIN, 0.9, 1), 12 * MIN);
+      h.processWatermark(20 * MIN);
+      h.setProcessingTime(5 * MIN - 1);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.setProcessingTime(5 * MIN);  // as if the first half hour had ended: at most ceil(2 / 2) = 1
+      assertThat(ids(h)).containsExactly("b");
+      h.setProcessingTime(10 * MIN - 1);
+      assertThat(ids(h)).containsExactly("b");
+      h.setProcessingTime(10 * MIN);  // "a" was carried into the second half hour and held again
+      assertThat(ids(h)).containsExactly("b", "a");
+      // released through the end of hour 0: a candidate now goes to a later interval, under a new hour
+      h.processElement(candidate("c", 15 * MIN, 0.99, 1), 15 * MIN);
+      h.processWatermark(HOUR - 1);
+      assertThat(ids(h)).containsExactly("b", "a");
+      h.processWatermark(HOUR + 30 * MIN - 1);
+      assertThat(ids(h)).containsExactly("b", "a", "c");
+    }
+  }
+
+  @Test
+  void maxHoldMustBePositive() {
+    assertThatThrownBy(() -> new LabelRequestConfig.GlobalBudget(2, Duration.ofMinutes(30), Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("globalBudget.maxHold");
   }
 }

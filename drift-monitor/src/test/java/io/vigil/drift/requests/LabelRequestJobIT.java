@@ -157,7 +157,7 @@ class LabelRequestJobIT {
         checkpoints.toUri().toString(), Duration.ofMinutes(2), idleness, Duration.ofSeconds(60),
         Strategy.UNCERTAINTY, LabelRequestConfig.Measure.LEVEL, level, minUncertainty, cooldown, firstFollowUp,
         1.0, 0.01, auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
-        new LabelRequestConfig.GlobalBudget(globalPerHour, releaseEvery), 30, 60, 3, 1.0, 0.3, 11, 2);
+        new LabelRequestConfig.GlobalBudget(globalPerHour, releaseEvery, Duration.ofMinutes(30)), 30, 60, 3, 1.0, 0.3, 11, 2);
   }
 
   /** One partition per topic: every partition has data, so no source waits for idleness. */

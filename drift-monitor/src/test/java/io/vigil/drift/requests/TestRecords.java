@@ -119,7 +119,7 @@ final class TestRecords {
         d.transactionalIdPrefix(), d.transactionTimeout(), d.checkpointInterval(), d.checkpointDir(),
         d.outOfOrderness(), d.idleness(), d.predictionsIdleness(), d.strategy(), measure, LEVEL, minUncertainty, cooldown,
         firstFollowUp, followUpGrowth, d.randomRate(), auditShare, new LabelRequestConfig.EntityBudget(perHour, burst),
-        new LabelRequestConfig.GlobalBudget(1000, Duration.ofHours(1)), contextPoints, 10, 3, 1.0,
+        new LabelRequestConfig.GlobalBudget(1000, Duration.ofHours(1), Duration.ofHours(2)), contextPoints, 10, 3, 1.0,
         diversityStrength, 7, 1);
   }
 }
