@@ -51,13 +51,13 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -243,10 +243,10 @@ public final class ServingBench implements Callable<Integer> {
         satTransport = Math.max(satTransport, t.rps());
       }
       // open loop at half of the saturation rate of each
-      openLoop(servingStub, pick, satServing / 2, warm);
-      Result halfServing = openLoop(servingStub, pick, satServing / 2, secs * 1.5);
-      openLoop(transportStub, pick, satTransport / 2, warm);
-      Result halfTransport = openLoop(transportStub, pick, satTransport / 2, secs * 1.5);
+      openLoop(servingStub, client.group.next(), pick, satServing / 2, warm);
+      Result halfServing = openLoop(servingStub, client.group.next(), pick, satServing / 2, secs * 1.5);
+      openLoop(transportStub, client.group.next(), pick, satTransport / 2, warm);
+      Result halfTransport = openLoop(transportStub, client.group.next(), pick, satTransport / 2, secs * 1.5);
       table.add(row(String.format(Locale.ROOT, "(a) open loop at half saturation, %,.0f req/s: serving", satServing / 2),
           halfServing, ""));
       table.add(row(String.format(Locale.ROOT, "    open loop at half saturation, %,.0f req/s: transport only",
@@ -286,7 +286,7 @@ public final class ServingBench implements Callable<Integer> {
       out.printf(Locale.ROOT, "conditions: %.0f cores, Java %s, DJL PyTorch CPU (1 intra-op, 1 inter-op thread),"
           + " autoencoder %d-%s-%d, %d predictors, batching max %d rows / %d us; clients and servers in one JVM"
           + " over loopback gRPC (Netty, plaintext, one channel per server, the load generator on its own event loop"
-          + " (%d thread), async calls, requests encoded once,"
+          + " (%d thread; open-loop calls sent from it by a timer, at least 50 us apart), async calls, requests encoded once,"
           + " answers not decoded but 1 in %d, which is parsed and checked); batch-1 requests typed"
           + " FP32, every output; %d-row requests raw, asking for %s (OIP `outputs`), the in-process peer computing"
           + " the same; %.1f s per measurement after %.1f s warm-up; prediction log off;"
@@ -682,44 +682,65 @@ public final class ServingBench implements Callable<Integer> {
    * Open loop: calls at {@code rate} per second on a fixed schedule for {@code seconds}, whatever
    * the answers do; each latency runs from the call's scheduled time.
    */
-  static Result openLoop(Target target, IntFunction<Encoded> requests, double rate, double seconds)
-      throws InterruptedException {
+  /**
+   * Calls at a fixed arrival rate, sent from the generator's own event loop: a timer task sends every
+   * call that is due and re-arms itself for the next one (at least {@value #TICK_NANOS} ns later),
+   * so a send is a write on the loop that owns the connection, flushed once per tick. Sent from
+   * another thread, every call was a task handed to that loop (a wake-up each), and at the transport
+   * peer's half-saturation rate the hand-offs fell behind: the backlog grew for the whole
+   * measurement (p50 above a second). Latency still runs from each call's scheduled time, so a late
+   * tick counts against the server.
+   */
+  static Result openLoop(Target target, ScheduledExecutorService loop, IntFunction<Encoded> requests, double rate,
+      double seconds) throws InterruptedException {
     long total = Math.max(1, (long) (rate * seconds));
     Recorder rec = new Recorder();
     double interval = 1e9 / rate;
     CountDownLatch answered = new CountDownLatch((int) total);
-    long t0 = System.nanoTime();
-    for (long i = 0; i < total; i++) {
-      long at = t0 + (long) (i * interval);
-      // park rather than spin: the generator must not take a core from the server; a late wake-up
-      // counts against the server (latency runs from the scheduled time)
-      long wait;
-      while ((wait = at - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait);
+    long t0 = System.nanoTime() + TICK_NANOS;
+    Runnable tick = new Runnable() {
+      long next; // only touched on the loop
+
+      @Override
+      public void run() {
+        long now = System.nanoTime();
+        long i = next;
+        for (long at; i < total && (at = t0 + (long) (i * interval)) <= now; i++) {
+          long scheduled = at;
+          target.call(requests.apply((int) i), new StreamObserver<>() {
+            @Override
+            public void onNext(Received value) {
+              rec.answer(value, System.nanoTime() - scheduled);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              rec.failed.incrementAndGet();
+              answered.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              answered.countDown();
+            }
+          });
+        }
+        next = i;
+        if (i < total) {
+          long due = t0 + (long) (i * interval) - System.nanoTime();
+          loop.schedule(this, Math.max(TICK_NANOS, due), TimeUnit.NANOSECONDS);
+        }
       }
-      target.call(requests.apply((int) i), new StreamObserver<>() {
-        @Override
-        public void onNext(Received value) {
-          rec.answer(value, System.nanoTime() - at);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          rec.failed.incrementAndGet();
-          answered.countDown();
-        }
-
-        @Override
-        public void onCompleted() {
-          answered.countDown();
-        }
-      });
-    }
+    };
+    loop.schedule(tick, TICK_NANOS, TimeUnit.NANOSECONDS);
     if (!answered.await(60, TimeUnit.SECONDS)) {
       throw new IllegalStateException("open-loop calls still unanswered after 60 s");
     }
     return rec.result((System.nanoTime() - t0) / 1e9);
   }
+
+  /** Shortest gap between two sending ticks of the open-loop generator. */
+  static final long TICK_NANOS = 50_000;
 
   /** The compute limit: the same batches straight through the pool's predictors, one thread each. */
   private Result inProcess(Path modelDir, List<FeatureBatch> batches, double warm, double seconds) throws Exception {
