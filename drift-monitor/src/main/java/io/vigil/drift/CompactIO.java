@@ -105,4 +105,122 @@ final class CompactIO {
     }
     return a;
   }
+
+  /**
+   * A mostly-zero array: its length, the number of non-zero entries, then each as the gap to the
+   * previous one and the value, both as unsigned varints (values must not be negative; counts).
+   */
+  void writeSparseCounts(long[] a, DataOutputView out) throws IOException {
+    if (a == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(a.length);
+    out.writeInt(nonZero(a));
+    int p = 0;
+    int last = -1;
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] != 0) {
+        if (a[i] < 0) {
+          throw new IllegalArgumentException("a negative count at " + i + ": " + a[i]);
+        }
+        if (p > buf.length - 20) {
+          out.write(buf, 0, p);
+          p = 0;
+        }
+        p = varint(buf, p, i - last - 1);
+        p = varint(buf, p, a[i]);
+        last = i;
+      }
+    }
+    out.write(buf, 0, p);
+  }
+
+  long[] readSparseCounts(DataInputView in) throws IOException {
+    int len = in.readInt();
+    if (len < 0) {
+      return null;
+    }
+    int nz = in.readInt();
+    long[] a = new long[len];
+    int i = -1;
+    for (int k = 0; k < nz; k++) {
+      i += (int) readVarint(in) + 1;
+      a[i] = readVarint(in);
+    }
+    return a;
+  }
+
+  /** A mostly-zero array of doubles: length, non-zero entries, then each as a varint gap and 8 bytes. */
+  void writeSparseDoubles(double[] a, DataOutputView out) throws IOException {
+    if (a == null) {
+      out.writeInt(-1);
+      return;
+    }
+    int nz = 0;
+    for (double v : a) {
+      nz += v != 0 ? 1 : 0;
+    }
+    out.writeInt(a.length);
+    out.writeInt(nz);
+    int p = 0;
+    int last = -1;
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] != 0) {
+        if (p > buf.length - 20) {
+          out.write(buf, 0, p);
+          p = 0;
+        }
+        p = varint(buf, p, i - last - 1);
+        DOUBLES.set(buf, p, a[i]);
+        p += 8;
+        last = i;
+      }
+    }
+    out.write(buf, 0, p);
+  }
+
+  double[] readSparseDoubles(DataInputView in) throws IOException {
+    int len = in.readInt();
+    if (len < 0) {
+      return null;
+    }
+    int nz = in.readInt();
+    double[] a = new double[len];
+    int i = -1;
+    for (int k = 0; k < nz; k++) {
+      i += (int) readVarint(in) + 1;
+      a[i] = in.readDouble();
+    }
+    return a;
+  }
+
+  private static int nonZero(long[] a) {
+    int n = 0;
+    for (long v : a) {
+      n += v != 0 ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static int varint(byte[] b, int p, long v) {
+    while ((v & ~0x7FL) != 0) {
+      b[p++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    b[p++] = (byte) v;
+    return p;
+  }
+
+  private static long readVarint(DataInputView in) throws IOException {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      byte b = in.readByte();
+      v |= (long) (b & 0x7F) << shift;
+      if (b >= 0) {
+        return v;
+      }
+    }
+    throw new IOException("a malformed varint");
+  }
 }

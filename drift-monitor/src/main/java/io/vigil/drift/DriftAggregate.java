@@ -2,8 +2,11 @@ package io.vigil.drift;
 
 import org.apache.flink.api.common.functions.AggregateFunction;
 
-/** The incremental, mergeable window aggregate: adds binned samples into a {@link WindowAccumulator}. */
-public final class DriftAggregate implements AggregateFunction<BinnedSample, WindowAccumulator, WindowAccumulator> {
+/**
+ * The incremental, mergeable window aggregate: merges the parts of a window that the subtasks before
+ * it added up ({@link PartialWindowOperator}) into one {@link WindowAccumulator}.
+ */
+public final class DriftAggregate implements AggregateFunction<PartialWindow, WindowAccumulator, WindowAccumulator> {
   private static final long serialVersionUID = 1L;
 
   @Override
@@ -12,8 +15,8 @@ public final class DriftAggregate implements AggregateFunction<BinnedSample, Win
   }
 
   @Override
-  public WindowAccumulator add(BinnedSample s, WindowAccumulator acc) {
-    acc.addSparse(s.cells, s.outside, s.outsideValues, s.totalCells, s.probability, s.anomaly);
+  public WindowAccumulator add(PartialWindow p, WindowAccumulator acc) {
+    acc.merge(p.acc);
     return acc;
   }
 

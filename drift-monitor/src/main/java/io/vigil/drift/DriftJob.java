@@ -37,7 +37,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * The drift job: {@code vigil.features} + {@code vigil.predictions} → decode (unreadable to the
  * DLQ) → joined by sample id ({@link SampleJoin}) → binned against each model version's cached
- * reference ({@link ReferenceBinner}) → keyed by model version, event-time tumbling windows with the
+ * reference and added up per window on each subtask ({@link PartialWindowOperator}) → keyed by model
+ * version, event-time tumbling windows merging the parts in the
  * incremental {@link DriftAggregate} → {@link DriftWindowFunction} (statistics, detector, alarm,
  * CBPE) → {@code vigil.drift} (exactly-once). {@code vigil.labels} meet the predictions
  * ({@link LabelJoin}) and check the estimates ({@link LabelCheck}). Sources and sinks are
@@ -59,7 +60,7 @@ public final class DriftJob {
   static final String UID_LABEL_CHECK = "drift-label-check";
 
   static final OutputTag<DriftInput> REFUSED = new OutputTag<>("refused", TypeInformation.of(DriftInput.class));
-  static final OutputTag<BinnedSample> LATE = new OutputTag<>("late", TypeInformation.of(BinnedSample.class));
+  static final OutputTag<PartialWindow> LATE = new OutputTag<>("late", PartialWindowSerializer.TYPE);
 
   private DriftJob() {}
 
@@ -90,13 +91,16 @@ public final class DriftJob {
     DataStream<DriftInput> valid = f.union(p);
 
     long retry = cfg.registry().retryAfter().toMillis();
-    SingleOutputStreamOperator<BinnedSample> binned = valid
+    // bins each sample and adds it into this subtask's part of its window (chained to the join): the
+    // window stage merges a few parts per window instead of receiving every sample
+    SingleOutputStreamOperator<PartialWindow> parts = valid
         .keyBy(d -> d.sampleId, SampleIdSerializer.TYPE) // compact keys in the join's checkpoints
         .process(new SampleJoin(cfg.joinTtl())).uid(UID_JOIN).name("join features and predictions")
-        .process(new ReferenceBinner(references, set, retry)).uid(UID_BIN).name("bin against reference");
+        .transform("bin and add up per window", PartialWindowSerializer.TYPE,
+            new PartialWindowOperator(references, set, cfg.window(), retry)).uid(UID_BIN);
 
-    SingleOutputStreamOperator<DriftReport> reports = binned
-        .keyBy(BinnedSample::modelKey)
+    SingleOutputStreamOperator<DriftReport> reports = parts
+        .keyBy(PartialWindow::modelKey)
         .window(TumblingEventTimeWindows.of(cfg.window()))
         .sideOutputLateData(LATE)
         .aggregate(new DriftAggregate(), new DriftWindowFunction(references, set, cfg.drift(), retry),
@@ -105,10 +109,11 @@ public final class DriftJob {
         .uid(UID_WINDOW).name("drift per model version and window");
     reports.sinkTo(drift).uid(UID_SINK).name("drift reports (Kafka, exactly-once)");
 
-    DataStream<DriftInput> late = reports.getSideOutput(LATE).map(DriftJob::late)
+    long windowMillis = cfg.window().toMillis();
+    DataStream<DriftInput> late = reports.getSideOutput(LATE).map(w -> late(w, windowMillis))
         .returns(TypeInformation.of(DriftInput.class)).name("late samples");
     DataStream<DriftInput> refused = f.getSideOutput(REFUSED).union(p.getSideOutput(REFUSED),
-        binned.getSideOutput(ReferenceBinner.UNBINNABLE), late);
+        parts.getSideOutput(PartialWindowOperator.UNBINNABLE), late);
 
     if (labels != null) {
       SingleOutputStreamOperator<DriftInput> l = env.fromSource(labels, WatermarkStrategy.noWatermarks(), "labels")
@@ -160,10 +165,12 @@ public final class DriftJob {
     return o;
   }
 
-  static DriftInput late(BinnedSample s) {
+  static DriftInput late(PartialWindow p, long windowMillis) {
+    long n = p.acc.samples;
     return DriftInput.refused("joined-sample", -1, -1, null, null, "LATE_RECORD",
-        "a sample of model " + s.modelName + " version " + s.modelVersion + " at "
-            + Instant.ofEpochMilli(s.time) + " arrived after its window had closed");
+        n + (n == 1 ? " sample" : " samples") + " of model " + p.modelName + " version " + p.modelVersion
+            + " in the window " + Instant.ofEpochMilli(p.windowStart) + ".."
+            + Instant.ofEpochMilli(p.windowStart + windowMillis) + " arrived after the window had closed");
   }
 
   static DeadLetter deadLetter(DriftInput d) {

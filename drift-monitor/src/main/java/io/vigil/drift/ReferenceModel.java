@@ -153,6 +153,30 @@ public final class ReferenceModel {
     }
   }
 
+  /**
+   * Bins one sample and adds it into {@code w} in the same pass ({@link #bin} followed by {@link
+   * WindowAccumulator#add}, without the arrays in between).
+   */
+  public void addTo(WindowAccumulator w, double[] vector, double score, double probability, boolean anomaly) {
+    int f = features.size();
+    w.ensure(totalCells, f + 1);
+    long[] counts = w.counts;
+    for (int i = 0; i <= f; i++) {
+      double v = i < f ? vector[columns[i]] : score;
+      BinEdges e = edges[i];
+      int c = e.cellOf(v);
+      counts[offsets[i] + c]++;
+      if (c == 0) {
+        w.below[i] += v;
+      } else if (c == e.cells() - 1) {
+        w.above[i] += v;
+      }
+    }
+    w.samples++;
+    w.flagged += anomaly ? 1 : 0;
+    w.expected.add(probability, anomaly);
+  }
+
   /** The live histogram of feature {@code i} (or the score, {@code i == featureCount()}) in {@code w}. */
   public Histogram live(WindowAccumulator w, int i) {
     long[] cells = new long[edges[i].cells()];

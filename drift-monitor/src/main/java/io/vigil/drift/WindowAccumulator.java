@@ -38,29 +38,6 @@ public final class WindowAccumulator {
     expected.add(probability, anomaly);
   }
 
-  /**
-   * Adds one binned sample with its out-of-range values given sparsely (see {@link
-   * BinnedSample#outside}).
-   */
-  public void addSparse(int[] cells, int[] outside, double[] outsideValues, int totalCells, double probability,
-      boolean anomaly) {
-    ensure(totalCells, cells.length);
-    samples++;
-    flagged += anomaly ? 1 : 0;
-    for (int c : cells) {
-      counts[c]++;
-    }
-    for (int k = 0; k < outside.length; k++) {
-      int i = outside[k];
-      if (i < 0) {
-        below[-i - 1] += outsideValues[k];
-      } else {
-        above[i] += outsideValues[k];
-      }
-    }
-    expected.add(probability, anomaly);
-  }
-
   public void merge(WindowAccumulator o) {
     if (o.counts == null) {
       samples += o.samples;
@@ -84,7 +61,7 @@ public final class WindowAccumulator {
     expected.merge(o.expected);
   }
 
-  private void ensure(int totalCells, int features) {
+  void ensure(int totalCells, int features) {
     if (counts == null) {
       counts = new long[totalCells];
       below = new double[features];

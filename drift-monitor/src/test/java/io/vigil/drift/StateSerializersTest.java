@@ -101,4 +101,37 @@ class StateSerializersTest {
     restoresItsSnapshot(ser);
     assertThat(WindowAccumulatorSerializer.TYPE.createSerializer(null)).isEqualTo(ser);
   }
+
+  @Test
+  void partialWindowsRoundTripSparselyAndCopyDeeply() throws IOException {
+    PartialWindow p = new PartialWindow("model-ä", "3", 1_700_000_400_000L);
+    // 9,000 cells (more than one scratch chunk of pairs), some large counts, negative out-of-range sums
+    p.acc.add(new int[] {1, 5, 8_999}, new byte[] {-1, 0, 1}, new double[] {-3, 0.5, 7e300}, 9_000, 0.8, true);
+    for (int i = 0; i < 3_000; i++) {
+      p.acc.add(new int[] {i * 3, 5, 6}, new byte[] {0, 0, 1}, new double[] {0.1, 0.5, 9}, 9_000, Double.NaN, false);
+    }
+    p.acc.counts[7] = 1L << 40;
+    PartialWindowSerializer ser = new PartialWindowSerializer();
+    same(roundTrip(ser, p), p);
+    PartialWindow empty = new PartialWindow("m", "1", 0);
+    same(roundTrip(ser, empty), empty);
+    PartialWindow copy = ser.copy(p);
+    copy.acc.add(new int[] {1, 5, 9}, new byte[] {0, 0, 0}, new double[] {0, 0, 0}, 9_000, 0.1, false);
+    assertThat(p.acc.counts[1]).isEqualTo(1); // the copy has its own arrays
+    assertThat(copy.modelKey()).isEqualTo(p.modelKey());
+    // a part with a few dozen samples travels in far less than its dense arrays
+    PartialWindow small = new PartialWindow("m", "1", 0);
+    for (int i = 0; i < 30; i++) {
+      int[] cells = new int[308];
+      for (int f = 0; f < cells.length; f++) {
+        cells[f] = f * 22 + (i + f) % 22;
+      }
+      small.acc.add(cells, new byte[308], new double[308], 308 * 22, 0.5, false);
+    }
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    ser.serialize(small, out);
+    assertThat(out.length()).isLessThan(308 * 22 * 8 / 3);
+    restoresItsSnapshot(ser);
+    assertThat(PartialWindowSerializer.TYPE.createSerializer(null)).isEqualTo(ser);
+  }
 }

@@ -50,11 +50,30 @@ public final class BinEdges implements Serializable {
     return edges[edges.length - 1];
   }
 
+  /** Up to this many edges a cell is found by counting, above it by bisection. */
+  static final int COUNTING_EDGES = 48;
+
   /** The cell of {@code v}; NaN is refused. */
   public int cellOf(double v) {
     if (Double.isNaN(v)) {
       throw new IllegalArgumentException("NaN has no bin");
     }
+    double[] e = edges;
+    int b = e.length - 1;
+    if (e.length <= COUNTING_EDGES) {
+      // the edges at or below v, counted without a branch per edge: a bisection's branches are
+      // unpredictable (the values are spread over the bins by design), a count of ~20 is not
+      int c = 0;
+      for (double edge : e) {
+        c += edge <= v ? 1 : 0;
+      }
+      return c - (v == e[b] ? 1 : 0); // the last bin includes its upper edge
+    }
+    return bisect(v);
+  }
+
+  /** {@link #cellOf} by bisection. */
+  int bisect(double v) {
     int b = edges.length - 1;
     if (v < edges[0]) {
       return 0;

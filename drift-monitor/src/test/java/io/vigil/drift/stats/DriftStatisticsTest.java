@@ -22,6 +22,26 @@ class DriftStatisticsTest {
     assertThat(e.cellOf(2)).isEqualTo(2); // the last bin includes its upper edge
     assertThat(e.cellOf(2.1)).isEqualTo(3);
     assertThatThrownBy(() -> e.cellOf(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    // counting (short edge lists) and bisection agree everywhere, edges and infinities included
+    java.util.Random rnd = new java.util.Random(2);
+    for (int n : new int[] {2, 3, 21, BinEdges.COUNTING_EDGES, BinEdges.COUNTING_EDGES + 1, 200}) {
+      double[] edges = rnd.doubles(n).map(x -> x * 10 - 5).sorted().distinct().toArray();
+      if (edges.length < 2) {
+        continue;
+      }
+      BinEdges be = new BinEdges(edges);
+      java.util.List<Double> probes = new java.util.ArrayList<>(java.util.List.of(Double.NEGATIVE_INFINITY,
+          Double.POSITIVE_INFINITY, -0.0, 0.0, Double.MAX_VALUE, -Double.MAX_VALUE));
+      for (double edge : edges) {
+        probes.add(edge);
+        probes.add(Math.nextUp(edge));
+        probes.add(Math.nextDown(edge));
+      }
+      rnd.doubles(2000).map(x -> x * 14 - 7).forEach(probes::add);
+      for (double v : probes) {
+        assertThat(be.cellOf(v)).as("value %s over %d edges", v, edges.length).isEqualTo(be.bisect(v));
+      }
+    }
     assertThatThrownBy(() -> new BinEdges(new double[] {0, 0})).hasMessageContaining("increasing");
   }
 
