@@ -348,6 +348,7 @@ public final class DynamicBatcher implements AutoCloseable {
 
   private void run(List<Pending> batch) {
     Predictor<FeatureBatch, ScoreBatch> predictor = predictors.poll();
+    boolean released = false;
     try {
       if (predictor == null) {
         throw new IllegalStateException("no free predictor although a worker permit was held");
@@ -372,7 +373,15 @@ public final class DynamicBatcher implements AutoCloseable {
         input = new FeatureBatch(values, rows, cols, attributions);
       }
       long t0 = System.nanoTime();
-      ScoreBatch out = predictor.predict(input);
+      ScoreBatch out;
+      try {
+        out = predictor.predict(input);
+      } finally {
+        // the answers are the translator's fresh arrays: the predictor, and the turn to score, go to
+        // the next batch now, while this worker writes the answers
+        release(predictor);
+        released = true;
+      }
       long took = System.nanoTime() - t0;
       modelCalls.incrementAndGet();
       rowsScored.addAndGet(rows);
@@ -388,14 +397,21 @@ public final class DynamicBatcher implements AutoCloseable {
         p.fail(new ServingException(ErrorCode.INTERNAL, "the model failed to score the request"));
       }
     } finally {
-      if (predictor != null) {
-        predictors.add(predictor);
+      if (!released) {
+        release(predictor);
       }
-      freeWorkers.release();
-      running.decrementAndGet();
-      if (gathering) {
-        wakeGatherer();
-      }
+    }
+  }
+
+  /** Ends a batch's model call: its predictor back to the pool, its permit free, a waiting gatherer woken. */
+  private void release(Predictor<FeatureBatch, ScoreBatch> predictor) {
+    if (predictor != null) {
+      predictors.add(predictor);
+    }
+    freeWorkers.release();
+    running.decrementAndGet();
+    if (gathering) {
+      wakeGatherer();
     }
   }
 
