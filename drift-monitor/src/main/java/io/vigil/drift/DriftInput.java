@@ -1,11 +1,15 @@
 package io.vigil.drift;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * One decoded input record of the drift job — a feature vector, a prediction, a label, or a record
  * that could not be read (with its raw bytes and the reason, for the dead-letter topic). A Flink
  * POJO (public fields, no-argument constructor); a joined sample carries both the vector's values
- * and the prediction's fields.
+ * and the prediction's fields. Serialized by {@link DriftInputSerializer} wherever Flink derives
+ * its type.
  */
+@TypeInfo(DriftInputSerializer.Factory.class)
 public class DriftInput {
 
   /** What the record is. */

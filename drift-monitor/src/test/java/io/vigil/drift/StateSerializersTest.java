@@ -134,4 +134,35 @@ class StateSerializersTest {
     restoresItsSnapshot(ser);
     assertThat(PartialWindowSerializer.TYPE.createSerializer(null)).isEqualTo(ser);
   }
+
+  @Test
+  void driftInputsRoundTripWhateverTheirKindAndAreTheClassesType() throws IOException {
+    DriftInputSerializer ser = new DriftInputSerializer();
+    DriftInput vector = new DriftInput();
+    vector.kind = DriftInput.Kind.FEATURES;
+    vector.sampleId = "s-1";
+    vector.entity = "machine-é";
+    vector.time = 1_700_000_000_000L;
+    vector.featureSetVersion = "fs-1";
+    vector.names = new String[] {"a.last", null, "ü"};
+    vector.values = new Random(1).doubles(1500).toArray(); // more than one scratch chunk
+    vector.values[3] = Double.NaN;
+    same(roundTrip(ser, vector), vector);
+    DriftInput prediction = new DriftInput();
+    prediction.kind = DriftInput.Kind.PREDICTION;
+    prediction.sampleId = "s-1";
+    prediction.modelName = "m";
+    prediction.modelVersion = "7";
+    prediction.score = 3.5;
+    prediction.anomaly = true;
+    same(roundTrip(ser, prediction), prediction);
+    DriftInput refused = DriftInput.refused("vigil.features", 2, 99, new byte[] {1, 2}, new byte[0], "BAD_RECORD",
+        "unreadable");
+    same(roundTrip(ser, refused), refused);
+    same(roundTrip(ser, new DriftInput()), new DriftInput());
+    assertThat(ser.copy(vector).values).isSameAs(vector.values); // emitted arrays are never changed in place
+    restoresItsSnapshot(ser);
+    assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(DriftInput.class))
+        .isEqualTo(DriftInputSerializer.TYPE);
+  }
 }
