@@ -1,6 +1,5 @@
 package io.vigil.drift;
 
-import io.vigil.drift.stats.PerformanceEstimate;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -13,7 +12,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * The serializer of {@link PartialWindow}, on the wire to the window stage and in the pre-aggregating
  * operator's checkpoints. A part holds one count per reference cell (~7,000 for the SMD feature set)
  * of which a window's few dozen samples fill only some, and out-of-range sums that are mostly zero:
- * both are written sparsely ({@link CompactIO#writeSparseCounts}). Format version 1.
+ * both are written sparsely, in {@link WindowAccumulatorSerializer}'s format. Format version 1.
  */
 public final class PartialWindowSerializer extends CompactSerializer<PartialWindow> {
   private static final long serialVersionUID = 1L;
@@ -49,33 +48,14 @@ public final class PartialWindowSerializer extends CompactSerializer<PartialWind
     io.writeString(p.modelName, out);
     io.writeString(p.modelVersion, out);
     out.writeLong(p.windowStart);
-    WindowAccumulator w = p.acc;
-    out.writeLong(w.samples);
-    out.writeLong(w.flagged);
-    io.writeSparseCounts(w.counts, out);
-    io.writeSparseDoubles(w.below, out);
-    io.writeSparseDoubles(w.above, out);
-    PerformanceEstimate.Expected e = w.expected;
-    out.writeDouble(e.tp);
-    out.writeDouble(e.fp);
-    out.writeDouble(e.fn);
-    out.writeLong(e.samples);
+    WindowAccumulatorSerializer.write(p.acc, out, io);
   }
 
   @Override
   public PartialWindow deserialize(DataInputView in) throws IOException {
     CompactIO io = io();
     PartialWindow p = new PartialWindow(io.readString(in), io.readString(in), in.readLong());
-    WindowAccumulator w = p.acc;
-    w.samples = in.readLong();
-    w.flagged = in.readLong();
-    w.counts = io.readSparseCounts(in);
-    w.below = io.readSparseDoubles(in);
-    w.above = io.readSparseDoubles(in);
-    w.expected.tp = in.readDouble();
-    w.expected.fp = in.readDouble();
-    w.expected.fn = in.readDouble();
-    w.expected.samples = in.readLong();
+    p.acc = WindowAccumulatorSerializer.read(in, io);
     return p;
   }
 

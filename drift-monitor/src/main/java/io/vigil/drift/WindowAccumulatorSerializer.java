@@ -10,10 +10,12 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * The window state serializer of {@link WindowAccumulator}: the counts and out-of-range sums in
- * bulk ({@link CompactIO}) instead of Flink's element-by-element array serializers. Every open
- * window of a model version (as many as the event time the watermark trails by: in a catch-up,
- * dozens) holds its ~7,000 cell counts, serialized on every checkpoint. Format version 1.
+ * The window state serializer of {@link WindowAccumulator}: the counts and out-of-range sums
+ * sparsely ({@link CompactIO#writeSparseCounts}: only the non-zero cells) instead of Flink's
+ * element-by-element array serializers. Every open window of a model version (as many as the event
+ * time the watermark trails by: in a catch-up, dozens) holds its ~7,000 cell counts, serialized on
+ * every checkpoint, and a window of a few dozen samples fills only some. Format version 2 (version 1
+ * wrote the arrays densely; there were no deployments to keep).
  */
 public final class WindowAccumulatorSerializer extends CompactSerializer<WindowAccumulator> {
   private static final long serialVersionUID = 1L;
@@ -54,12 +56,21 @@ public final class WindowAccumulatorSerializer extends CompactSerializer<WindowA
 
   @Override
   public void serialize(WindowAccumulator w, DataOutputView out) throws IOException {
-    CompactIO io = io();
+    write(w, out, io());
+  }
+
+  @Override
+  public WindowAccumulator deserialize(DataInputView in) throws IOException {
+    return read(in, io());
+  }
+
+  /** The format, shared with {@link PartialWindowSerializer}: scalars, then the arrays sparsely. */
+  static void write(WindowAccumulator w, DataOutputView out, CompactIO io) throws IOException {
     out.writeLong(w.samples);
     out.writeLong(w.flagged);
-    io.writeLongs(w.counts, out);
-    io.writeDoubles(w.below, out);
-    io.writeDoubles(w.above, out);
+    io.writeSparseCounts(w.counts, out);
+    io.writeSparseDoubles(w.below, out);
+    io.writeSparseDoubles(w.above, out);
     PerformanceEstimate.Expected e = w.expected;
     out.writeDouble(e.tp);
     out.writeDouble(e.fp);
@@ -67,15 +78,13 @@ public final class WindowAccumulatorSerializer extends CompactSerializer<WindowA
     out.writeLong(e.samples);
   }
 
-  @Override
-  public WindowAccumulator deserialize(DataInputView in) throws IOException {
-    CompactIO io = io();
+  static WindowAccumulator read(DataInputView in, CompactIO io) throws IOException {
     WindowAccumulator w = new WindowAccumulator();
     w.samples = in.readLong();
     w.flagged = in.readLong();
-    w.counts = io.readLongs(in);
-    w.below = io.readDoubles(in);
-    w.above = io.readDoubles(in);
+    w.counts = io.readSparseCounts(in);
+    w.below = io.readSparseDoubles(in);
+    w.above = io.readSparseDoubles(in);
     w.expected.tp = in.readDouble();
     w.expected.fp = in.readDouble();
     w.expected.fn = in.readDouble();
