@@ -289,7 +289,7 @@ public final class ServingBench implements Callable<Integer> {
           + " (%d thread; open-loop calls sent from it by a timer, at least 50 us apart), async calls, requests encoded once,"
           + " answers not decoded but 1 in %d, which is parsed and checked); batch-1 requests typed"
           + " FP32, every output; %d-row requests raw, asking for %s (OIP `outputs`), the in-process peer computing"
-          + " the same; %.1f s per measurement after %.1f s warm-up; prediction log off;"
+          + " the same; %.1f s per measurement after %.1f s warm-up, a full GC before each; prediction log off;"
           + " load average at start %.1f, at end %.1f%n", cores, System.getProperty("java.version"), features,
           hidden.stream().map(String::valueOf).collect(Collectors.joining("-")), features, workers, maxBatch,
           maxDelayMicros, CLIENT_LOOPS, Expected.CHECK_EVERY, bigRows, bigOut.isEmpty() ? "every output" : String.join(" and ", bigOut),
@@ -618,6 +618,7 @@ public final class ServingBench implements Callable<Integer> {
    */
   static Result closedLoop(Target target, IntFunction<Encoded> requests, int clients, double seconds)
       throws InterruptedException {
+    settle();
     Recorder rec = new Recorder();
     long t0 = System.nanoTime();
     long end = t0 + (long) (seconds * 1e9);
@@ -693,6 +694,7 @@ public final class ServingBench implements Callable<Integer> {
    */
   static Result openLoop(Target target, ScheduledExecutorService loop, IntFunction<Encoded> requests, double rate,
       double seconds) throws InterruptedException {
+    settle();
     long total = Math.max(1, (long) (rate * seconds));
     Recorder rec = new Recorder();
     double interval = 1e9 / rate;
@@ -739,6 +741,16 @@ public final class ServingBench implements Callable<Integer> {
     return rec.result((System.nanoTime() - t0) / 1e9);
   }
 
+  /**
+   * A full collection before every measurement (as JMH's {@code -gc true}), so that one starts with
+   * the heap an earlier one left behind cleared: an overloaded run (an open loop whose offered rate
+   * the server cannot take builds a backlog of calls) otherwise slowed the next ones with its garbage.
+   */
+  static void settle() throws InterruptedException {
+    System.gc();
+    Thread.sleep(100);
+  }
+
   /** Shortest gap between two sending ticks of the open-loop generator. */
   static final long TICK_NANOS = 50_000;
 
@@ -762,6 +774,7 @@ public final class ServingBench implements Callable<Integer> {
 
   private static Result runInProcess(ExecutorService pool, List<Predictor<FeatureBatch, ScoreBatch>> predictors,
       List<FeatureBatch> batches, double seconds) throws Exception {
+    settle();
     Recorder rec = new Recorder();
     long t0 = System.nanoTime();
     long end = t0 + (long) (seconds * 1e9);
