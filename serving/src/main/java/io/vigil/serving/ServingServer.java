@@ -254,6 +254,7 @@ public final class ServingServer implements AutoCloseable {
     } else {
       b = NettyServerBuilder.forAddress(new InetSocketAddress(g.host(), g.port()));
     }
+    b.flowControlWindow(g.flowControlWindowBytes());
     b.keepAliveTime(k.timeSeconds(), TimeUnit.SECONDS)
         .keepAliveTimeout(k.timeoutSeconds(), TimeUnit.SECONDS)
         .permitKeepAliveTime(k.permitTimeSeconds(), TimeUnit.SECONDS)

@@ -208,7 +208,7 @@ class NettyServerTest {
     ServingConfig c = config("work-executor");
     ServingConfig.Grpc g = c.grpc();
     c = c.withGrpc(new ServingConfig.Grpc(g.host(), 0, 4, g.executorQueue(), g.maxMessageBytes(),
-        g.shutdownGraceSeconds()));
+        g.shutdownGraceSeconds(), g.flowControlWindowBytes()));
     try (ServingServer server = start(c)) {
       ManagedChannel ch = plaintext(server);
       try {
@@ -240,7 +240,7 @@ class NettyServerTest {
     ServingConfig c = config("work-size");
     ServingConfig.Grpc g = c.grpc();
     c = c.withGrpc(new ServingConfig.Grpc(g.host(), 0, g.executorThreads(), g.executorQueue(), 64 * 1024,
-        g.shutdownGraceSeconds()));
+        g.shutdownGraceSeconds(), g.flowControlWindowBytes()));
     try (ServingServer server = start(c)) {
       ManagedChannel ch = plaintext(server);
       try {

@@ -10,7 +10,8 @@ final class TestServing {
 
   static ServingConfig config(String model, Path workDir, boolean batching) {
     ServingConfig d = ServingConfig.defaults();
-    return d.withGrpc(new ServingConfig.Grpc("127.0.0.1", 0, 4, 10_000, 4 * 1024 * 1024, 5))
+    return d.withGrpc(new ServingConfig.Grpc("127.0.0.1", 0, 4, 10_000, 4 * 1024 * 1024, 5,
+        ServingConfig.defaults().grpc().flowControlWindowBytes()))
         .withMetrics(new ServingConfig.Metrics(false, "127.0.0.1", 0))
         .withModel(new ServingConfig.ModelSelection(model, "champion", null, null, 3600,
             workDir.toString(), 2, 10))

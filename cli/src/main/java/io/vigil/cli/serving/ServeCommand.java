@@ -154,7 +154,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServingConfig c = ServingConfig.loader().load(configFile, env);
     ServingConfig.Grpc g = c.grpc();
     c = c.withGrpc(new ServingConfig.Grpc(host != null ? host : g.host(), port != null ? port : g.port(),
-        g.executorThreads(), g.executorQueue(), g.maxMessageBytes(), g.shutdownGraceSeconds()));
+        g.executorThreads(), g.executorQueue(), g.maxMessageBytes(), g.shutdownGraceSeconds(), g.flowControlWindowBytes()));
     if (metricsPort != null) {
       c = c.withMetrics(new ServingConfig.Metrics(c.metrics().enabled(), c.metrics().host(), metricsPort));
     }

@@ -341,7 +341,8 @@ public final class ServingBench implements Callable<Integer> {
     ServingConfig d = ServingConfig.defaults();
     long maxBytes = Math.max(16L * 1024 * 1024, (long) bigRows * features * 4 * 2);
     int handlers = handlerThreads != null ? handlerThreads : d.grpc().executorThreads();
-    return d.withGrpc(new ServingConfig.Grpc("127.0.0.1", 0, handlers, 100_000, (int) Math.min(Integer.MAX_VALUE, maxBytes), 5))
+    return d.withGrpc(new ServingConfig.Grpc("127.0.0.1", 0, handlers, 100_000,
+        (int) Math.min(Integer.MAX_VALUE, maxBytes), 5, d.grpc().flowControlWindowBytes()))
         .withMetrics(new ServingConfig.Metrics(false, "127.0.0.1", 0))
         .withModel(new ServingConfig.ModelSelection(MODEL, "champion", null, null, 3600,
             dir.resolve("work-" + batching).toString(), 3, 10))

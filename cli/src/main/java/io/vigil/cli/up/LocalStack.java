@@ -236,7 +236,8 @@ public final class LocalStack implements AutoCloseable {
     TopicNames t = config.topicNames();
     ServingConfig sc = d
         .withGrpc(new ServingConfig.Grpc("127.0.0.1", loop.servingPort(), d.grpc().executorThreads(),
-            d.grpc().executorQueue(), d.grpc().maxMessageBytes(), d.grpc().shutdownGraceSeconds()))
+            d.grpc().executorQueue(), d.grpc().maxMessageBytes(), d.grpc().shutdownGraceSeconds(),
+            d.grpc().flowControlWindowBytes()))
         .withMetrics(new ServingConfig.Metrics(true, "127.0.0.1", loop.servingMetricsPort()))
         .withModel(new ServingConfig.ModelSelection(loop.modelName(), "champion", null, d.model().shadowAlias(),
             d.model().pollIntervalSeconds(), config.workPath().toAbsolutePath().normalize().resolve("serving")

@@ -126,7 +126,8 @@ class ScoringJobIT {
   static ServingServer serve(int port, String work, PredictionSink sink, String token) {
     ServingConfig cfg = ServingConfig.defaults()
         .withSecurity(new ServingConfig.Security(null, null, token))
-        .withGrpc(new ServingConfig.Grpc("127.0.0.1", port, 4, 10_000, 4 * 1024 * 1024, 1))
+        .withGrpc(new ServingConfig.Grpc("127.0.0.1", port, 4, 10_000, 4 * 1024 * 1024, 1,
+            ServingConfig.defaults().grpc().flowControlWindowBytes()))
         .withMetrics(new ServingConfig.Metrics(false, "127.0.0.1", 0))
         .withModel(new ServingConfig.ModelSelection(MODEL, "champion", null, null, 3600,
             dir.resolve(work).toString(), 1, 5))
