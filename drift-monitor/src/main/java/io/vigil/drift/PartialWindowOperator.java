@@ -133,10 +133,11 @@ public final class PartialWindowOperator extends AbstractStreamOperator<PartialW
       output.collect(new StreamRecord<>(late, s.time));
       return;
     }
-    PartialWindow p = open.get(new Key(s.modelName, s.modelVersion, start));
+    Key key = new Key(s.modelName, s.modelVersion, start);
+    PartialWindow p = open.get(key);
     if (p == null) {
       p = new PartialWindow(s.modelName, s.modelVersion, start);
-      open.put(new Key(s.modelName, s.modelVersion, start), p);
+      open.put(key, p);
     }
     ref.addTo(p.acc, s.values, s.score, s.probability, s.anomaly);
   }
