@@ -147,6 +147,11 @@ public final class DriftBench implements Callable<Integer> {
       out.printf(Locale.ROOT, "drift job dead letters by code, round %d: %s%n", last.index, last.deadLetters);
       out.printf(Locale.ROOT, "vs_features = %.2f (round %d: drift samples/s / feature vectors/s; goal >= 1.0); cold JVM"
           + " (round 0): %.2f%n", last.driftRate / last.featureRate, last.index, cold.driftRate / cold.featureRate);
+      double warmMedian = warmMedian(rounds);
+      if (rounds.size() > 2) {
+        out.printf(Locale.ROOT, "median over the warmed rounds 1..%d: %.2f (the rounds differ by the JIT and the"
+            + " machine's load more than by small changes to a job)%n", last.index, warmMedian);
+      }
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("bench", "drift");
       json.put("quick", quick);
@@ -157,6 +162,7 @@ public final class DriftBench implements Callable<Integer> {
       json.put("drift_job_records_per_s", Math.round(2 * last.driftRate));
       json.put("vs_features", Math.round(last.driftRate / last.featureRate * 1000) / 1000.0);
       json.put("vs_features_cold", Math.round(cold.driftRate / cold.featureRate * 1000) / 1000.0);
+      json.put("vs_features_warm_median", Math.round(warmMedian * 1000) / 1000.0);
       json.put("feature_job_cpu_us_per_sample", Math.round(last.featureCpuUs * 10) / 10.0);
       json.put("drift_job_cpu_us_per_sample", Math.round(last.driftCpuUs * 10) / 10.0);
       json.put("window_compute_ms", Math.round(windowMs * 1000) / 1000.0);
@@ -168,6 +174,13 @@ public final class DriftBench implements Callable<Integer> {
       deleteTree(tmp);
     }
     return 0;
+  }
+
+  /** Median of drift / feature over the rounds after round 0 (round 0 alone when there are no others). */
+  private static double warmMedian(List<Round> rounds) {
+    List<Round> warm = rounds.size() > 1 ? rounds.subList(1, rounds.size()) : rounds;
+    double[] r = warm.stream().mapToDouble(x -> x.driftRate / x.featureRate).sorted().toArray();
+    return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
   }
 
   private static final Duration CHECKPOINTS = Duration.ofSeconds(2);
