@@ -35,6 +35,7 @@ class ServingConfigAndEndpointsTest {
     assertThat(d.kafka().predictionsTopic()).isEqualTo("vigil.predictions");
     assertThat(ServingConfig.loader().defaultsAsYaml()).contains("maxQueueDelayMicros: 2000");
     assertThat(d.grpc().maxMessageBytes()).isEqualTo(16 * 1024 * 1024);
+    assertThat(d.grpc().flowControlWindowBytes()).isEqualTo(8 * 1024 * 1024);
     assertThat(d.keepalive()).isEqualTo(new ServingConfig.Keepalive(60, 20, 10, false, 0, 0, 30));
     assertThat(d.security().tls()).isFalse();
     assertThat(d.security().tokenList()).isEmpty();
@@ -79,6 +80,11 @@ class ServingConfigAndEndpointsTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("grpc.executorThreads");
     assertThat(ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__GRPC__EXECUTOR_THREADS", "0"))
         .grpc().executorThreads()).as("handlers on the event loops").isZero();
+    assertThatThrownBy(() -> ServingConfig.loader().load(null,
+        Map.of("VIGIL_SERVING__GRPC__FLOW_CONTROL_WINDOW_BYTES", "1000")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("grpc.flowControlWindowBytes");
+    assertThat(ServingConfig.loader().load(null, Map.of("VIGIL_SERVING__GRPC__FLOW_CONTROL_WINDOW_BYTES", "1048576"))
+        .grpc().flowControlWindowBytes()).isEqualTo(1 << 20);
   }
 
   @Test
