@@ -41,7 +41,7 @@ public final class Database implements AutoCloseable {
   public static Database open(LabelingConfig.Db db) {
     requireNonNull(db, "db");
     HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(db.url());
+    hc.setJdbcUrl(withoutCloseOnExit(db.url()));
     hc.setUsername(db.user());
     hc.setPassword(db.password());
     hc.setMaximumPoolSize(db.poolSize());
@@ -115,5 +115,15 @@ public final class Database implements AutoCloseable {
   @Override
   public void close() {
     pool.close();
+  }
+
+  /**
+   * An H2 URL with H2's own close at JVM exit turned off (unless the URL sets it): the service closes its
+   * pool in its shutdown, after the threads that use it have stopped, and H2's shutdown hook, running
+   * beside it, closed the database under them (an error logged at every stop of {@code vigil up}).
+   */
+  static String withoutCloseOnExit(String url) {
+    return url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")
+        ? url + ";DB_CLOSE_ON_EXIT=FALSE" : url;
   }
 }
