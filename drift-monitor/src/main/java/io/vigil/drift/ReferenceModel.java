@@ -138,24 +138,9 @@ public final class ReferenceModel {
   }
 
   /**
-   * Bins one sample: the flat cell index of each profiled feature's value, then of the score
-   * ({@code cells.length == featureCount() + 1}), which side of the edges it fell outside (-1
-   * under, 1 over, 0 inside), and the values in the same order.
-   */
-  public void bin(double[] vector, double score, int[] cells, byte[] side, double[] values) {
-    int f = features.size();
-    for (int i = 0; i <= f; i++) {
-      double v = i < f ? vector[columns[i]] : score;
-      int c = edges[i].cellOf(v);
-      values[i] = v;
-      cells[i] = offsets[i] + c;
-      side[i] = (byte) (c == 0 ? -1 : c == edges[i].cells() - 1 ? 1 : 0);
-    }
-  }
-
-  /**
-   * Bins one sample and adds it into {@code w} in the same pass ({@link #bin} followed by {@link
-   * WindowAccumulator#add}, without the arrays in between).
+   * Bins one sample (each profiled feature's value, then the score) against the reference edges and
+   * adds it into {@code w}: its flat cell per feature, and the values that fell under or over the
+   * edges into the out-of-range sums.
    */
   public void addTo(WindowAccumulator w, double[] vector, double score, double probability, boolean anomaly) {
     int f = features.size();

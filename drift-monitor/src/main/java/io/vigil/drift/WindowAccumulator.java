@@ -18,26 +18,6 @@ public final class WindowAccumulator {
 
   public WindowAccumulator() {}
 
-  /**
-   * Adds one binned sample (see {@link ReferenceModel#bin}): its flat cells, and the values of the
-   * features that fell under ({@code side < 0}) or over ({@code side > 0}) their edges.
-   */
-  public void add(int[] cells, byte[] side, double[] values, int totalCells, double probability,
-      boolean anomaly) {
-    ensure(totalCells, cells.length);
-    samples++;
-    flagged += anomaly ? 1 : 0;
-    for (int i = 0; i < cells.length; i++) {
-      counts[cells[i]]++;
-      if (side[i] < 0) {
-        below[i] += values[i];
-      } else if (side[i] > 0) {
-        above[i] += values[i];
-      }
-    }
-    expected.add(probability, anomaly);
-  }
-
   public void merge(WindowAccumulator o) {
     if (o.counts == null) {
       samples += o.samples;

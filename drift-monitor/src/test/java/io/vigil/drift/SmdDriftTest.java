@@ -61,16 +61,11 @@ class SmdDriftTest {
     WindowEvaluator eval = new WindowEvaluator(POLICY);
     MonitorState state = new MonitorState();
     int first = -1;
-    int n = ref.featureCount() + 1;
     for (int w = 0; w * WINDOW < vectors.size(); w++) {
       WindowAccumulator acc = new WindowAccumulator();
       for (int i = w * WINDOW; i < Math.min(vectors.size(), (w + 1) * WINDOW); i++) {
-        int[] cells = new int[n];
-        byte[] side = new byte[n];
-        double[] values = new double[n];
         double s = replay.score(f.get(i));
-        ref.bin(f.get(i), s, cells, side, values);
-        acc.add(cells, side, values, ref.totalCells(), SmdReplay.probability(s, replay.threshold), s > replay.threshold);
+        ref.addTo(acc, f.get(i), s, SmdReplay.probability(s, replay.threshold), s > replay.threshold);
       }
       WindowEvaluator.Assessment a = eval.assess(ref, acc, state);
       out.add(a);

@@ -89,13 +89,13 @@ class StateSerializersTest {
   @Test
   void windowAccumulatorRoundTripsAndCopiesDeeply() throws IOException {
     WindowAccumulator w = new WindowAccumulator();
-    w.add(new int[] {1, 5, 9}, new byte[] {-1, 0, 1}, new double[] {-3, 0.5, 7}, 2000, 0.8, true);
-    w.add(new int[] {0, 6, 9}, new byte[] {0, 0, 1}, new double[] {0.1, 0.5, 9}, 2000, Double.NaN, false);
+    BinnedSamples.add(w, new int[] {1, 5, 9}, new byte[] {-1, 0, 1}, new double[] {-3, 0.5, 7}, 2000, 0.8, true);
+    BinnedSamples.add(w, new int[] {0, 6, 9}, new byte[] {0, 0, 1}, new double[] {0.1, 0.5, 9}, 2000, Double.NaN, false);
     WindowAccumulatorSerializer ser = new WindowAccumulatorSerializer();
     same(roundTrip(ser, w), w);
     same(roundTrip(ser, new WindowAccumulator()), new WindowAccumulator());
     WindowAccumulator copy = ser.copy(w);
-    copy.add(new int[] {1, 5, 9}, new byte[] {0, 0, 0}, new double[] {0, 0, 0}, 2000, 0.1, false);
+    BinnedSamples.add(copy, new int[] {1, 5, 9}, new byte[] {0, 0, 0}, new double[] {0, 0, 0}, 2000, 0.1, false);
     assertThat(w.counts[1]).isEqualTo(1); // the copy has its own arrays
     assertThat(w.samples).isEqualTo(2);
     restoresItsSnapshot(ser);
@@ -106,9 +106,9 @@ class StateSerializersTest {
   void partialWindowsRoundTripSparselyAndCopyDeeply() throws IOException {
     PartialWindow p = new PartialWindow("model-ä", "3", 1_700_000_400_000L);
     // 9,000 cells (more than one scratch chunk of pairs), some large counts, negative out-of-range sums
-    p.acc.add(new int[] {1, 5, 8_999}, new byte[] {-1, 0, 1}, new double[] {-3, 0.5, 7e300}, 9_000, 0.8, true);
+    BinnedSamples.add(p.acc, new int[] {1, 5, 8_999}, new byte[] {-1, 0, 1}, new double[] {-3, 0.5, 7e300}, 9_000, 0.8, true);
     for (int i = 0; i < 3_000; i++) {
-      p.acc.add(new int[] {i * 3, 5, 6}, new byte[] {0, 0, 1}, new double[] {0.1, 0.5, 9}, 9_000, Double.NaN, false);
+      BinnedSamples.add(p.acc, new int[] {i * 3, 5, 6}, new byte[] {0, 0, 1}, new double[] {0.1, 0.5, 9}, 9_000, Double.NaN, false);
     }
     p.acc.counts[7] = 1L << 40;
     PartialWindowSerializer ser = new PartialWindowSerializer();
@@ -116,7 +116,7 @@ class StateSerializersTest {
     PartialWindow empty = new PartialWindow("m", "1", 0);
     same(roundTrip(ser, empty), empty);
     PartialWindow copy = ser.copy(p);
-    copy.acc.add(new int[] {1, 5, 9}, new byte[] {0, 0, 0}, new double[] {0, 0, 0}, 9_000, 0.1, false);
+    BinnedSamples.add(copy.acc, new int[] {1, 5, 9}, new byte[] {0, 0, 0}, new double[] {0, 0, 0}, 9_000, 0.1, false);
     assertThat(p.acc.counts[1]).isEqualTo(1); // the copy has its own arrays
     assertThat(copy.modelKey()).isEqualTo(p.modelKey());
     // a part with a few dozen samples travels in far less than its dense arrays
@@ -126,7 +126,7 @@ class StateSerializersTest {
       for (int f = 0; f < cells.length; f++) {
         cells[f] = f * 22 + (i + f) % 22;
       }
-      small.acc.add(cells, new byte[308], new double[308], 308 * 22, 0.5, false);
+      BinnedSamples.add(small.acc, cells, new byte[308], new double[308], 308 * 22, 0.5, false);
     }
     DataOutputSerializer out = new DataOutputSerializer(64);
     ser.serialize(small, out);

@@ -30,18 +30,24 @@ class WindowAccumulatorTest {
     WindowAccumulator direct = new WindowAccumulator();
     for (int i = 0; i < 200; i++) {
       double[] x = {rnd.nextGaussian(), rnd.nextDouble() * 3 - 1, rnd.nextDouble()};
+      double score = rnd.nextDouble() * 2;
+      double prob = rnd.nextDouble();
+      // the sample binned by hand against the reference's edges: features in profile order (the
+      // vector's columns here), then the score
       int[] cells = new int[4];
       byte[] side = new byte[4];
-      double[] values = new double[4];
-      double score = rnd.nextDouble() * 2;
-      ref.bin(x, score, cells, side, values);
-      double prob = rnd.nextDouble();
-      all.add(cells, side, values, ref.totalCells(), prob, prob > 0.5);
-      (i % 3 == 0 ? left : right).add(cells, side, values, ref.totalCells(), prob, prob > 0.5);
+      double[] values = {x[0], x[1], x[2], score};
+      for (int k = 0; k < 4; k++) {
+        int c = ref.edges(k).cellOf(values[k]);
+        cells[k] = ref.offset(k) + c;
+        side[k] = (byte) (c == 0 ? -1 : c == ref.edges(k).cells() - 1 ? 1 : 0);
+      }
+      BinnedSamples.add(all, cells, side, values, ref.totalCells(), prob, prob > 0.5);
+      ref.addTo(i % 3 == 0 ? left : right, x, score, prob, prob > 0.5);
       ref.addTo(direct, x, score, prob, prob > 0.5);
     }
     left.merge(right);
-    // binning and adding in one pass (what the drift job does) gives the same window
+    // the drift job's binning gives the window binned by hand
     assertThat(direct.samples).isEqualTo(200);
     assertThat(direct.flagged).isEqualTo(all.flagged);
     assertThat(direct.counts).containsExactly(all.counts);

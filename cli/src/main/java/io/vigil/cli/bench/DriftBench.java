@@ -404,11 +404,7 @@ public final class DriftBench implements Callable<Integer> {
         ReferenceProfile.Hist h = profile.features().get(i);
         x[i] = h.mean() + h.std() * rnd.nextGaussian();
       }
-      int[] cells = new int[f + 1];
-      byte[] side = new byte[f + 1];
-      double[] values = new double[f + 1];
-      ref.bin(x, rnd.nextDouble(), cells, side, values);
-      acc.add(cells, side, values, ref.totalCells(), rnd.nextDouble(), rnd.nextBoolean());
+      ref.addTo(acc, x, rnd.nextDouble(), rnd.nextDouble(), rnd.nextBoolean());
     }
     MonitorState state = new MonitorState();
     double[] ms = new double[rounds];

@@ -747,9 +747,8 @@ public final class ServingBench implements Callable<Integer> {
    * the heap an earlier one left behind cleared: an overloaded run (an open loop whose offered rate
    * the server cannot take builds a backlog of calls) otherwise slowed the next ones with its garbage.
    */
-  static void settle() throws InterruptedException {
-    System.gc();
-    Thread.sleep(100);
+  static void settle() {
+    System.gc(); // a stop-the-world full collection with the JVM's default G1: done when it returns
   }
 
   /** Shortest gap between two sending ticks of the open-loop generator. */
