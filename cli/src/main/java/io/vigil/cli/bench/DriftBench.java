@@ -68,9 +68,10 @@ import picocli.CommandLine.Spec;
  * predictions, then the drift job reads both topics and writes reports (its samples/s, one sample =
  * a vector and its prediction). Both are bounded Kafka → Flink → Kafka runs with exactly-once
  * sinks, timed from submission to the end of the job, on one local cluster that runs every job
- * (as the product's {@code vigil up} does). The whole round runs {@code --warmups} + 1
- * times on fresh topics: the first on a cold JVM, the last (the figures) on a warmed-up one, as the
- * jobs run in production, for days. Then a loop times one window's drift
+ * (as the product's {@code vigil up} does). Each job runs {@code --warmups} + 1 times, on fresh
+ * topics: the feature job's runs first, then the drift job's over their outputs. The first run of
+ * each is its first in this JVM; the last (the figures) is warmed up, as the jobs run in
+ * production, for days. Then a loop times one window's drift
  * computation for the 38 SMD metrics (307 features and the score): {@code window_compute_ms}.
  */
 @Command(name = "drift", mixinStandardHelpOptions = true,
@@ -118,11 +119,18 @@ public final class DriftBench implements Callable<Integer> {
             .get();
       }
       long n = produceTelemetry(kafka, test);
-      // Round 0 starts on a cold JVM: both jobs pay for class loading and JIT compilation of their code
-      // in their timed runs. The later rounds measure the jobs as they run for days: warmed up.
-      List<Round> rounds = new ArrayList<>();
+      // Round 0 is each job's first run in this JVM: it pays for class loading and JIT compilation of
+      // its code in its timed run. The later rounds measure the jobs as they run for days: warmed up.
+      // All feature-job rounds first, then all drift-job rounds: alternating the two jobs made the JIT
+      // respecialise the code they share (Flink's network stack and serializers, Kafka's clients) to
+      // each in turn, so neither was ever warmed up on its own work.
+      List<FeatureRound> featureRounds = new ArrayList<>();
       for (int r = 0; r <= warmups; r++) {
-        rounds.add(round(kafka, tmp, ref, n, r));
+        featureRounds.add(featureRound(kafka, tmp, ref, n, r));
+      }
+      List<Round> rounds = new ArrayList<>();
+      for (FeatureRound f : featureRounds) {
+        rounds.add(driftRound(kafka, tmp, ref, f));
       }
       Round last = rounds.get(rounds.size() - 1);
       Round cold = rounds.get(0);
@@ -132,8 +140,9 @@ public final class DriftBench implements Callable<Integer> {
       out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s, one local cluster (MiniCluster, jobs submitted over REST) for every job, parallelism %d, embedded Kafka in the same JVM,"
               + " %s test split (%d entities, %,d samples), feature set %s (%d features over %d metrics),"
               + " exactly-once Kafka sinks, checkpoints every %s, drift windows %s of event time (%,d reports per round),"
-              + " reference profile of the train split (20 bins per feature), bounded runs timed from submission to the"
-              + " end; %d round(s) on fresh topics, round 0 on a cold JVM, the figures from round %d%n",
+              + " reference profile of the train split (20 bins per feature), bounded runs timed by the cluster from"
+              + " submission to the end; %d round(s) per job on fresh topics, the feature job's rounds first, then the"
+              + " drift job's, round 0 each job's first run in this JVM, the figures from round %d%n",
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
           org.apache.flink.runtime.util.EnvironmentInformation.getVersion(), parallelism, dir,
           test.entities().size(), n, SET.version(), SET.featureNames().size(), SET.metrics().size(),
@@ -223,11 +232,15 @@ public final class DriftBench implements Callable<Integer> {
         .getProcessCpuTime();
   }
 
+  /** A feature-job round: its rate and CPU per sample, and the predictions scored from its vectors. */
+  private record FeatureRound(int index, String suffix, double rate, double cpuUs, long predictions) {}
+
   /**
-   * One measured round on its own topics: the feature job reads all of the telemetry (its own group),
-   * the scorer turns its vectors into predictions, then the drift job reads both.
+   * The feature job on fresh topics (it reads all of the telemetry, its own group), then the scorer
+   * turns its vectors into predictions for the drift round of the same index.
    */
-  private Round round(EmbeddedKafka kafka, Path tmp, Reference ref, long n, int index) throws Exception {
+  private FeatureRound featureRound(EmbeddedKafka kafka, Path tmp, Reference ref, long n, int index)
+      throws Exception {
     String suffix = "-r" + index;
     try (Admin admin = kafka.admin()) {
       admin.createTopics(List.of(new NewTopic("features" + suffix, 4, (short) 1),
@@ -238,17 +251,22 @@ public final class DriftBench implements Callable<Integer> {
     double featureSeconds = runFeatureJob(kafka, tmp, suffix);
     long featureCpu = processCpuNanos() - cpu0;
     long predictions = score(kafka, ref.threshold, suffix);
-    DriftJobConfig cfg = driftConfig(kafka, tmp, suffix);
+    return new FeatureRound(index, suffix, n / featureSeconds, featureCpu / 1e3 / n, predictions);
+  }
+
+  /** The drift job over a feature round's vectors and predictions. */
+  private Round driftRound(EmbeddedKafka kafka, Path tmp, Reference ref, FeatureRound f) throws Exception {
+    DriftJobConfig cfg = driftConfig(kafka, tmp, f.suffix());
     Map<String, Long> dlqBefore = deadLetters(kafka);
     long cpu1 = processCpuNanos();
     double driftSeconds = runDriftJob(cfg, ref.profile);
     long driftCpu = processCpuNanos() - cpu1;
-    long reports = count(kafka, "drift" + suffix);
+    long reports = count(kafka, "drift" + f.suffix());
     Map<String, Long> dlq = deadLetters(kafka);
     dlqBefore.forEach((code, k) -> dlq.merge(code, -k, Long::sum));
     dlq.values().removeIf(k -> k == 0);
-    return new Round(index, n / featureSeconds, predictions / driftSeconds, featureCpu / 1e3 / n,
-        driftCpu / 1e3 / predictions, reports, dlq);
+    return new Round(f.index(), f.rate(), f.predictions() / driftSeconds, f.cpuUs(),
+        driftCpu / 1e3 / f.predictions(), reports, dlq);
   }
 
   private record Reference(ReferenceProfile profile, double threshold) {}
