@@ -106,6 +106,7 @@ public final class DynamicBatcher implements AutoCloseable {
   private final Listener listener;
   private final AtomicLong modelCalls = new AtomicLong();
   private final AtomicLong rowsScored = new AtomicLong();
+  private final AtomicLong modelNanos = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicInteger queuedRows = new AtomicInteger();
   /** Batches being scored right now. */
@@ -205,6 +206,11 @@ public final class DynamicBatcher implements AutoCloseable {
 
   public long rowsScored() {
     return rowsScored.get();
+  }
+
+  /** Time spent in model calls so far, summed over the workers (nanoseconds). */
+  public long modelNanos() {
+    return modelNanos.get();
   }
 
   /** Queued requests answered without running because they were cancelled or past their deadline. */
@@ -385,6 +391,7 @@ public final class DynamicBatcher implements AutoCloseable {
       long took = System.nanoTime() - t0;
       modelCalls.incrementAndGet();
       rowsScored.addAndGet(rows);
+      modelNanos.addAndGet(took);
       listener.modelCall(rows, took);
       int row = 0;
       for (Pending p : batch) {

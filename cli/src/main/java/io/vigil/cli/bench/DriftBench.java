@@ -46,6 +46,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.FileUtils;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
@@ -187,7 +188,7 @@ public final class DriftBench implements Callable<Integer> {
       out.println(new ObjectMapper().writeValueAsString(json));
       out.flush();
     } finally {
-      deleteTree(tmp);
+      FileUtils.deleteQuietly(tmp.toFile());
     }
     return 0;
   }
@@ -466,13 +467,5 @@ public final class DriftBench implements Callable<Integer> {
     }
     Arrays.sort(ms);
     return ms[ms.length / 2];
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException ignored) {
-      // temporary files only
-    }
   }
 }

@@ -36,6 +36,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.commons.io.FileUtils;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -178,7 +179,7 @@ public final class FeaturesBench implements Callable<Integer> {
       out.println(new ObjectMapper().writeValueAsString(json));
       out.flush();
     } finally {
-      deleteTree(tmp);
+      FileUtils.deleteQuietly(tmp.toFile());
     }
     return 0;
   }
@@ -466,13 +467,5 @@ public final class FeaturesBench implements Callable<Integer> {
     long[] v = values.clone();
     Arrays.sort(v);
     return v[(int) Math.min(v.length - 1, Math.ceil(q * v.length) - 1)];
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException ignored) {
-      // temporary files only
-    }
   }
 }

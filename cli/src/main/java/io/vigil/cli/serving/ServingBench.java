@@ -61,6 +61,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.commons.io.FileUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -225,11 +226,14 @@ public final class ServingBench implements Callable<Integer> {
         Result t = closedLoop(transportStub, pick, c, secs);
         long calls0 = batcher.modelCalls();
         long rows0 = batcher.rowsScored();
+        long model0 = batcher.modelNanos();
         Result s = closedLoop(servingStub, pick, c, secs);
         long calls = batcher.modelCalls() - calls0;
         double meanRows = (batcher.rowsScored() - rows0) / (double) Math.max(1, calls);
+        // the share of the measurement during which a model call ran (summed over the workers)
+        double modelBusy = (batcher.modelNanos() - model0) / (secs * 1e9);
         table.add(row("(a) closed loop, batch-1, " + c + " clients: serving (DJL, batching)", s,
-            String.format(Locale.ROOT, "%.1f rows/call", meanRows)));
+            String.format(Locale.ROOT, "%.1f rows/call, model busy %.0f%%", meanRows, 100 * modelBusy)));
         table.add(row("    same level: gRPC transport only (fixed answer, no model)", t, ""));
         json.put("rps_c" + c, round(s.rps()));
         json.put("p99_ms_c" + c, round2(s.p99Ms()));
@@ -330,8 +334,12 @@ public final class ServingBench implements Callable<Integer> {
       out.println(new ObjectMapper().writeValueAsString(json));
       out.flush();
     } finally {
-      for (int i = open.size() - 1; i >= 0; i--) {
-        open.get(i).close();
+      try {
+        for (int i = open.size() - 1; i >= 0; i--) {
+          open.get(i).close();
+        }
+      } finally {
+        FileUtils.deleteQuietly(dir.toFile());
       }
     }
     return 0;
