@@ -119,6 +119,10 @@ public final class ServingBench implements Callable<Integer> {
       description = "Hidden layer sizes of the autoencoder (default ${DEFAULT-VALUE}).")
   List<Integer> hidden;
 
+  @Option(names = "--connections", paramLabel = "N", defaultValue = "1",
+      description = "HTTP/2 connections from the load generator to each server, calls spread over them (default ${DEFAULT-VALUE}).")
+  int connections;
+
   @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "Predictors in the pool (default ${DEFAULT-VALUE}).")
   int workers;
 
@@ -200,17 +204,16 @@ public final class ServingBench implements Callable<Integer> {
           new DirectoryModelSource(MODEL, "1", modelDir), null, null, null, null));
       open.add(serving);
       var batcher = serving.models().current(ModelManager.Role.PRIMARY).orElseThrow().batcher();
-      ManagedChannel servingChannel = client.channel(serving.port());
-      open.add(() -> servingChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      List<ManagedChannel> servingChannels = client.channels(serving.port(), connections, open);
+      ManagedChannel servingChannel = servingChannels.get(0);
       // the fixed answer of the transport-only server: a real answer to a batch-1 request
       ModelInferResponse fixed = GRPCInferenceServiceGrpc.newBlockingStub(servingChannel)
           .modelInfer(ModelInferRequest.parseFrom(single.get(0).bytes()));
       TransportOnly transport = TransportOnly.start(cfg, fixed);
       open.add(transport);
-      ManagedChannel transportChannel = client.channel(transport.port());
-      open.add(() -> transportChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-      Target servingStub = new Target(servingChannel, new Expected(1, modelSpec.outputs(), false));
-      Target transportStub = new Target(transportChannel, new Expected(1, modelSpec.outputs(), false));
+      List<ManagedChannel> transportChannels = client.channels(transport.port(), connections, open);
+      Target servingStub = new Target(servingChannels, new Expected(1, modelSpec.outputs(), false));
+      Target transportStub = new Target(transportChannels, new Expected(1, modelSpec.outputs(), false));
       IntFunction<Encoded> pick = i -> single.get(i % single.size());
 
       // warm both up at the highest level
@@ -260,9 +263,7 @@ public final class ServingBench implements Callable<Integer> {
       ServingServer unbatched = ServingServer.start(config(dir, false), new ServingServer.Parts(
           new DirectoryModelSource(MODEL, "1", modelDir), null, null, null, null));
       open.add(unbatched);
-      ManagedChannel unbatchedChannel = client.channel(unbatched.port());
-      open.add(() -> unbatchedChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-      Target unbatchedStub = new Target(unbatchedChannel, new Expected(1, modelSpec.outputs(), false));
+      Target unbatchedStub = new Target(client.channels(unbatched.port(), connections, open), new Expected(1, modelSpec.outputs(), false));
       closedLoop(unbatchedStub, pick, satLevel, warm);
       Result off = closedLoop(unbatchedStub, pick, satLevel, secs);
       table.add(row("    peer: same server, batching off, " + satLevel + " clients", off, ""));
@@ -270,7 +271,7 @@ public final class ServingBench implements Callable<Integer> {
       // (b) 256-row requests over gRPC vs the predictors in-process
       int bigClients = bigClientsOption != null ? bigClientsOption : 2 * workers;
       IntFunction<Encoded> pickBig = i -> big.get(i % big.size());
-      Target servingBig = new Target(servingChannel,
+      Target servingBig = new Target(servingChannels,
           new Expected(bigRows, bigOut.isEmpty() ? modelSpec.outputs() : bigOut, true));
       closedLoop(servingBig, pickBig, bigClients, warm);
       Result grpcBig = closedLoop(servingBig, pickBig, bigClients, secs);
@@ -289,14 +290,14 @@ public final class ServingBench implements Callable<Integer> {
       out.println("vigil bench serving" + (quick ? " --quick" : ""));
       out.printf(Locale.ROOT, "conditions: %.0f cores, Java %s, DJL PyTorch CPU (1 intra-op, 1 inter-op thread),"
           + " autoencoder %d-%s-%d, %d predictors, batching max %d rows / %d us; clients and servers in one JVM"
-          + " over loopback gRPC (Netty, plaintext, one channel per server, the load generator on its own event loop"
+          + " over loopback gRPC (Netty, plaintext, %d connection(s) per server, calls spread over them, the load generator on its own event loop"
           + " (%d thread; open-loop calls sent from it by a timer, at least 50 us apart), async calls, requests encoded once,"
           + " answers not decoded but 1 in %d, which is parsed and checked); batch-1 requests typed"
           + " FP32, every output; %d-row requests raw, asking for %s (OIP `outputs`), the in-process peer computing"
           + " the same; %.1f s per measurement after %.1f s warm-up, a full GC before each; prediction log off;"
           + " load average at start %.1f, at end %.1f%n", cores, System.getProperty("java.version"), features,
           hidden.stream().map(String::valueOf).collect(Collectors.joining("-")), features, workers, maxBatch,
-          maxDelayMicros, CLIENT_LOOPS, Expected.CHECK_EVERY, bigRows, bigOut.isEmpty() ? "every output" : String.join(" and ", bigOut),
+          maxDelayMicros, connections, CLIENT_LOOPS, Expected.CHECK_EVERY, bigRows, bigOut.isEmpty() ? "every output" : String.join(" and ", bigOut),
           secs, warm, loadAtStart,
           java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       out.printf(Locale.ROOT, "%-78s %10s %9s %9s %12s %12s  %s%n", "condition", "req/s", "p50 ms", "p99 ms",
@@ -378,6 +379,17 @@ public final class ServingBench implements Callable<Integer> {
         group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         type = NioSocketChannel.class;
       }
+    }
+
+    /** {@code n} connections to {@code port}, each closed with the others in {@code open}. */
+    List<ManagedChannel> channels(int port, int n, List<AutoCloseable> open) {
+      List<ManagedChannel> channels = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        ManagedChannel c = channel(port);
+        open.add(() -> c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        channels.add(c);
+      }
+      return channels;
     }
 
     ManagedChannel channel(int port) {
@@ -476,11 +488,12 @@ public final class ServingBench implements Callable<Integer> {
 
   /** A server to load: its channel and ModelInfer with pre-encoded requests and lightly read answers. */
   static final class Target {
-    final ManagedChannel channel;
+    final List<ManagedChannel> channels;
     final MethodDescriptor<Encoded, Received> method;
+    final AtomicInteger next = new AtomicInteger();
 
-    Target(ManagedChannel channel, Expected expected) {
-      this.channel = channel;
+    Target(List<ManagedChannel> channels, Expected expected) {
+      this.channels = List.copyOf(channels);
       AtomicLong answers = new AtomicLong();
       this.method = GRPCInferenceServiceGrpc.getModelInferMethod().toBuilder(ENCODED, new MethodDescriptor.Marshaller<Received>() {
         @Override
@@ -506,6 +519,8 @@ public final class ServingBench implements Callable<Integer> {
     }
 
     void call(Encoded request, StreamObserver<Received> answer) {
+      ManagedChannel channel = channels.size() == 1 ? channels.get(0)
+          : channels.get(Math.floorMod(next.getAndIncrement(), channels.size()));
       ClientCalls.asyncUnaryCall(channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)),
           request, answer);
     }
