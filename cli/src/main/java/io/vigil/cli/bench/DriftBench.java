@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -91,8 +92,13 @@ public final class DriftBench implements Callable<Integer> {
   int parallelism;
 
   @Option(names = "--warmups", defaultValue = "1",
-      description = "Rounds before the measured one, each on fresh topics; round 0 runs on a cold JVM (default ${DEFAULT-VALUE}).")
+      description = "Rounds before the measured one, each on fresh topics; round 0 is each job's first run in this JVM (default ${DEFAULT-VALUE}).")
   int warmups;
+
+  @Option(names = "--repeat", defaultValue = "1",
+      description = "Copies of the test split replayed in one round, each later in event time than the one before"
+          + " (longer runs: start-up and first compilations weigh less; default ${DEFAULT-VALUE}).")
+  int repeat;
 
   private static final FeatureSet SET = FeatureSet.smdDefault();
   private static final String MODEL = "bench-model";
@@ -104,6 +110,9 @@ public final class DriftBench implements Callable<Integer> {
     Path dir = data != null ? data : quick ? home.resolve("demo/smd") : home.resolve("../shared/data/smd").normalize();
     if (!Files.isDirectory(dir)) {
       throw new UserException("no data at " + dir + "; pass --data DIR");
+    }
+    if (repeat < 1) {
+      throw new UserException("--repeat must be 1 or more");
     }
     if (warmups < 0) {
       throw new UserException("--warmups must be 0 or more");
@@ -119,7 +128,7 @@ public final class DriftBench implements Callable<Integer> {
         admin.createTopics(List.of(new NewTopic("telemetry", 4, (short) 1), new NewTopic("dlq", 1, (short) 1))).all()
             .get();
       }
-      long n = produceTelemetry(kafka, test);
+      long n = produceTelemetry(kafka, test, repeat);
       // Round 0 is each job's first run in this JVM: it pays for class loading and JIT compilation of
       // its code in its timed run. The later rounds measure the jobs as they run for days: warmed up.
       // All feature-job rounds first, then all drift-job rounds: alternating the two jobs made the JIT
@@ -139,14 +148,14 @@ public final class DriftBench implements Callable<Integer> {
 
       out.println("vigil bench drift" + (quick ? " --quick" : ""));
       out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s, one local cluster (MiniCluster, jobs submitted over REST) for every job, parallelism %d, embedded Kafka in the same JVM,"
-              + " %s test split (%d entities, %,d samples), feature set %s (%d features over %d metrics),"
+              + " %s test split (%d entities, %,d samples%s), feature set %s (%d features over %d metrics),"
               + " exactly-once Kafka sinks, checkpoints every %s, drift windows %s of event time (%,d reports per round),"
               + " reference profile of the train split (20 bins per feature), bounded runs timed by the cluster from"
               + " submission to the end; %d round(s) per job on fresh topics, the feature job's rounds first, then the"
               + " drift job's, round 0 each job's first run in this JVM, the figures from round %d%n",
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
           org.apache.flink.runtime.util.EnvironmentInformation.getVersion(), parallelism, dir,
-          test.entities().size(), n, SET.version(), SET.featureNames().size(), SET.metrics().size(),
+          test.entities().size(), n, repeat > 1 ? ": " + repeat + " copies, each later in event time" : "", SET.version(), SET.featureNames().size(), SET.metrics().size(),
           CHECKPOINTS, DriftJobConfig.defaults().window(), last.reports, rounds.size(), rounds.size() - 1);
       out.printf(Locale.ROOT, "%-6s %-72s %12s %14s%n", "round", "measure", "samples/s", "CPU us/sample");
       for (Round r : rounds) {
@@ -162,7 +171,7 @@ public final class DriftBench implements Callable<Integer> {
           last.index, 2 * last.driftRate);
       out.printf(Locale.ROOT, "one window's drift computation (307 features + score, 38 metrics): %.3f ms (median)%n", windowMs);
       out.printf(Locale.ROOT, "drift job dead letters by code, round %d: %s%n", last.index, last.deadLetters);
-      out.printf(Locale.ROOT, "vs_features = %.2f (round %d: drift samples/s / feature vectors/s; goal >= 1.0); cold JVM"
+      out.printf(Locale.ROOT, "vs_features = %.2f (round %d: drift samples/s / feature vectors/s; goal >= 1.0); first runs"
           + " (round 0): %.2f%n", last.driftRate / last.featureRate, last.index, cold.driftRate / cold.featureRate);
       double warmMedian = warmMedian(rounds);
       if (rounds.size() > 2) {
@@ -308,16 +317,33 @@ public final class DriftBench implements Callable<Integer> {
         "batch.size", 262144, "compression.type", "lz4"), new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private static long produceTelemetry(EmbeddedKafka kafka, Dataset ds) {
+  /**
+   * The dataset's rows as telemetry, {@code copies} times: copy k is shifted by k times (the data's span
+   * plus a day), so every copy comes after the one before in event time and gets its own sample ids.
+   */
+  private static long produceTelemetry(EmbeddedKafka kafka, Dataset ds, int copies) {
     AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
+    Instant first = null;
+    Instant last = null;
+    for (Interleaved it = new Interleaved(ds.entities()); it.hasNext(); ) {
+      Instant t = it.next().row().time();
+      first = first == null || t.isBefore(first) ? t : first;
+      last = last == null || t.isAfter(last) ? t : last;
+    }
+    Duration period = first == null ? Duration.ZERO : Duration.between(first, last).plusDays(1);
     long n = 0;
     try (KafkaProducer<byte[], byte[]> p = producer(kafka)) {
-      Interleaved it = new Interleaved(ds.entities());
-      while (it.hasNext()) {
-        Interleaved.EntityRow r = it.next();
-        p.send(new ProducerRecord<>("telemetry", r.series().entity().getBytes(StandardCharsets.UTF_8),
-            serde.encode(Replayer.toSample(r.series(), r.row(), EntityKind.HOST, Map.of()))));
-        n++;
+      for (int k = 0; k < copies; k++) {
+        Duration shift = period.multipliedBy(k);
+        Interleaved it = new Interleaved(ds.entities());
+        while (it.hasNext()) {
+          Interleaved.EntityRow r = it.next();
+          TelemetrySample sample = Replayer.toSample(r.series(), r.row(), EntityKind.HOST, Map.of());
+          sample.setEventTime(sample.getEventTime().plus(shift));
+          p.send(new ProducerRecord<>("telemetry", r.series().entity().getBytes(StandardCharsets.UTF_8),
+              serde.encode(sample)));
+          n++;
+        }
       }
       p.flush();
     }
