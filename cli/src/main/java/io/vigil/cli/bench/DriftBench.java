@@ -33,8 +33,8 @@ import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,11 +42,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -215,12 +215,6 @@ public final class DriftBench implements Callable<Integer> {
   private URI cluster;
 
   /**
-   * An environment that submits to the bench's cluster, as jobs go to a long-running cluster in
-   * production. A local environment per job would start a MiniCluster per job, each loading its own
-   * copy of Flink's RPC system (Pekko, Scala) in a fresh class loader: the JIT compiled those anew in
-   * every round, a third of the process's CPU, so no round was warmed up.
-   */
-  /**
    * The job's run time as the cluster measured it (from its submission to its end), not when the
    * client's polling for the result noticed the end: that poll backs off, and rounded short jobs up.
    */
@@ -228,6 +222,12 @@ public final class DriftBench implements Callable<Integer> {
     return result.getNetRuntime(TimeUnit.NANOSECONDS) / 1e9;
   }
 
+  /**
+   * An environment that submits to the bench's cluster, as jobs go to a long-running cluster in
+   * production. A local environment per job would start a MiniCluster per job, each loading its own
+   * copy of Flink's RPC system (Pekko, Scala) in a fresh class loader: the JIT compiled those anew in
+   * every round, a third of the process's CPU, so no round was warmed up.
+   */
   private StreamExecutionEnvironment environment() {
     return StreamExecutionEnvironment.createRemoteEnvironment(cluster.getHost(), cluster.getPort(),
         new org.apache.flink.configuration.Configuration());

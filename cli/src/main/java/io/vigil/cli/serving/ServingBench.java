@@ -153,6 +153,9 @@ public final class ServingBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (connections < 1) {
+      throw new io.vigil.cli.UserException("--connections must be 1 or more");
+    }
     io.vigil.model.DjlRuntime.applyCpuDefaults();
     List<Integer> conc = levels != null ? levels : quick ? List.of(1, 16, 64) : List.of(1, 4, 16, 64, 128, 256);
     double secs = seconds != null ? seconds : quick ? 1.5 : 4;
@@ -263,7 +266,8 @@ public final class ServingBench implements Callable<Integer> {
       ServingServer unbatched = ServingServer.start(config(dir, false), new ServingServer.Parts(
           new DirectoryModelSource(MODEL, "1", modelDir), null, null, null, null));
       open.add(unbatched);
-      Target unbatchedStub = new Target(client.channels(unbatched.port(), connections, open), new Expected(1, modelSpec.outputs(), false));
+      Target unbatchedStub = new Target(client.channels(unbatched.port(), connections, open),
+          new Expected(1, modelSpec.outputs(), false));
       closedLoop(unbatchedStub, pick, satLevel, warm);
       Result off = closedLoop(unbatchedStub, pick, satLevel, secs);
       table.add(row("    peer: same server, batching off, " + satLevel + " clients", off, ""));
@@ -486,7 +490,7 @@ public final class ServingBench implements Callable<Integer> {
     static final Received SKIPPED = new Received(null);
   }
 
-  /** A server to load: its channel and ModelInfer with pre-encoded requests and lightly read answers. */
+  /** A server to load: its connections and ModelInfer with pre-encoded requests and lightly read answers. */
   static final class Target {
     final List<ManagedChannel> channels;
     final MethodDescriptor<Encoded, Received> method;
