@@ -119,6 +119,10 @@ public final class ServingBench implements Callable<Integer> {
       description = "Hidden layer sizes of the autoencoder (default ${DEFAULT-VALUE}).")
   List<Integer> hidden;
 
+  @Option(names = "--tries", paramLabel = "N", defaultValue = "2",
+      description = "Closed-loop measurements per server and level, alternating; the best counts (default ${DEFAULT-VALUE}).")
+  int tries;
+
   @Option(names = "--connections", paramLabel = "N", defaultValue = "1",
       description = "HTTP/2 connections from the load generator to each server, calls spread over them (default ${DEFAULT-VALUE}).")
   int connections;
@@ -153,8 +157,8 @@ public final class ServingBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    if (connections < 1) {
-      throw new io.vigil.cli.UserException("--connections must be 1 or more");
+    if (connections < 1 || tries < 1) {
+      throw new io.vigil.cli.UserException("--connections and --tries must be 1 or more");
     }
     io.vigil.model.DjlRuntime.applyCpuDefaults();
     List<Integer> conc = levels != null ? levels : quick ? List.of(1, 16, 64) : List.of(1, 4, 16, 64, 128, 256);
@@ -229,18 +233,37 @@ public final class ServingBench implements Callable<Integer> {
       double satTransport = 0;
       int satLevel = 0;
       for (int c : conc) {
-        Result t = closedLoop(transportStub, pick, c, secs);
-        long calls0 = batcher.modelCalls();
-        long rows0 = batcher.rowsScored();
-        long model0 = batcher.modelNanos();
-        Result s = closedLoop(servingStub, pick, c, secs);
-        long calls = batcher.modelCalls() - calls0;
-        double meanRows = (batcher.rowsScored() - rows0) / (double) Math.max(1, calls);
-        // the share of the measurement during which a model call ran (summed over the workers)
-        double modelBusy = (batcher.modelNanos() - model0) / (secs * 1e9);
+        // each server's best of --tries alternating measurements: a closed loop on two shared cores
+        // settles into a fast or a slow rhythm from run to run (the transport peer: ~60k or ~100k req/s)
+        Result t = null;
+        Result s = null;
+        String servingExtra = "";
+        List<String> tTries = new ArrayList<>();
+        List<String> sTries = new ArrayList<>();
+        for (int k = 0; k < tries; k++) {
+          Result tk = closedLoop(transportStub, pick, c, secs);
+          long calls0 = batcher.modelCalls();
+          long rows0 = batcher.rowsScored();
+          long model0 = batcher.modelNanos();
+          Result sk = closedLoop(servingStub, pick, c, secs);
+          long calls = batcher.modelCalls() - calls0;
+          double meanRows = (batcher.rowsScored() - rows0) / (double) Math.max(1, calls);
+          // the share of the measurement during which a model call ran (summed over the workers)
+          double modelBusy = (batcher.modelNanos() - model0) / (secs * 1e9);
+          tTries.add(String.format(Locale.ROOT, "%,.0f", tk.rps()));
+          sTries.add(String.format(Locale.ROOT, "%,.0f", sk.rps()));
+          if (t == null || tk.rps() > t.rps()) {
+            t = tk;
+          }
+          if (s == null || sk.rps() > s.rps()) {
+            s = sk;
+            servingExtra = String.format(Locale.ROOT, "%.1f rows/call, model busy %.0f%%", meanRows, 100 * modelBusy);
+          }
+        }
         table.add(row("(a) closed loop, batch-1, " + c + " clients: serving (DJL, batching)", s,
-            String.format(Locale.ROOT, "%.1f rows/call, model busy %.0f%%", meanRows, 100 * modelBusy)));
-        table.add(row("    same level: gRPC transport only (fixed answer, no model)", t, ""));
+            servingExtra + (tries > 1 ? ", best of " + String.join(" / ", sTries) : "")));
+        table.add(row("    same level: gRPC transport only (fixed answer, no model)", t,
+            tries > 1 ? "best of " + String.join(" / ", tTries) : ""));
         json.put("rps_c" + c, round(s.rps()));
         json.put("p99_ms_c" + c, round2(s.p99Ms()));
         json.put("rps_transport_c" + c, round(t.rps()));
@@ -298,11 +321,12 @@ public final class ServingBench implements Callable<Integer> {
           + " (%d thread; open-loop calls sent from it by a timer, at least 50 us apart), async calls, requests encoded once,"
           + " answers not decoded but 1 in %d, which is parsed and checked); batch-1 requests typed"
           + " FP32, every output; %d-row requests raw, asking for %s (OIP `outputs`), the in-process peer computing"
-          + " the same; %.1f s per measurement after %.1f s warm-up, a full GC before each; prediction log off;"
+          + " the same; %.1f s per measurement after %.1f s warm-up, a full GC before each; closed loops: the best of"
+          + " %d alternating tries per server and level; prediction log off;"
           + " load average at start %.1f, at end %.1f%n", cores, System.getProperty("java.version"), features,
           hidden.stream().map(String::valueOf).collect(Collectors.joining("-")), features, workers, maxBatch,
           maxDelayMicros, connections, CLIENT_LOOPS, Expected.CHECK_EVERY, bigRows, bigOut.isEmpty() ? "every output" : String.join(" and ", bigOut),
-          secs, warm, loadAtStart,
+          secs, warm, tries, loadAtStart,
           java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       out.printf(Locale.ROOT, "%-78s %10s %9s %9s %12s %12s  %s%n", "condition", "req/s", "p50 ms", "p99 ms",
           "cpu us/call", "gc ms (n)", "");
