@@ -5,6 +5,7 @@ import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -14,8 +15,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * sparsely ({@link CompactIO#writeSparseCounts}: only the non-zero cells) instead of Flink's
  * element-by-element array serializers. Every open window of a model version (as many as the event
  * time the watermark trails by: in a catch-up, dozens) holds its ~7,000 cell counts, serialized on
- * every checkpoint, and a window of a few dozen samples fills only some. Format version 2 (version 1
- * wrote the arrays densely; there were no deployments to keep).
+ * every checkpoint, and a window of a few dozen samples fills only some. Format version 2: version 1
+ * wrote the arrays densely, and its state is refused on restore ({@link Snapshot}), not misread.
  */
 public final class WindowAccumulatorSerializer extends CompactSerializer<WindowAccumulator> {
   private static final long serialVersionUID = 1L;
@@ -97,10 +98,36 @@ public final class WindowAccumulatorSerializer extends CompactSerializer<WindowA
     return new Snapshot();
   }
 
-  /** Format version 1 of the serializer (no configuration). */
+  /**
+   * The serializer's snapshot, versioned by format: a snapshot of the dense format 1 (snapshot
+   * version 3, {@link SimpleTypeSerializerSnapshot}'s own) is incompatible with this serializer, so
+   * restoring such window state fails instead of misreading it.
+   */
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<WindowAccumulator> {
+    /** Snapshot version of the sparse format 2 (the base class's versions end at 3). */
+    static final int SPARSE = 4;
+    private int readVersion = SPARSE;
+
     public Snapshot() {
       super(WindowAccumulatorSerializer::new);
+    }
+
+    @Override
+    public int getCurrentVersion() {
+      return SPARSE;
+    }
+
+    @Override
+    public void readSnapshot(int version, DataInputView in, ClassLoader loader) throws IOException {
+      readVersion = version;
+      super.readSnapshot(Math.min(version, 3), in, loader);
+    }
+
+    @Override
+    public TypeSerializerSchemaCompatibility<WindowAccumulator> resolveSchemaCompatibility(
+        TypeSerializerSnapshot<WindowAccumulator> old) {
+      return old instanceof Snapshot s && s.readVersion < SPARSE ? TypeSerializerSchemaCompatibility.incompatible()
+          : super.resolveSchemaCompatibility(old);
     }
   }
 }

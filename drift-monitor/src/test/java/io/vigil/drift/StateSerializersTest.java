@@ -103,6 +103,15 @@ class StateSerializersTest {
   }
 
   @Test
+  void windowStateOfTheDenseFormatIsIncompatible() throws IOException {
+    // a snapshot written before the sparse format: SimpleTypeSerializerSnapshot's version 3, no body
+    WindowAccumulatorSerializer.Snapshot dense = new WindowAccumulatorSerializer.Snapshot();
+    dense.readSnapshot(3, new DataInputDeserializer(new byte[0]), StateSerializersTest.class.getClassLoader());
+    assertThat(new WindowAccumulatorSerializer().snapshotConfiguration().resolveSchemaCompatibility(dense)
+        .isIncompatible()).isTrue();
+  }
+
+  @Test
   void partialWindowsRoundTripSparselyAndCopyDeeply() throws IOException {
     PartialWindow p = new PartialWindow("model-ä", "3", 1_700_000_400_000L);
     // 9,000 cells (more than one scratch chunk of pairs), some large counts, negative out-of-range sums
