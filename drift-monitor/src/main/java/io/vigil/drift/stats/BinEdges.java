@@ -14,6 +14,11 @@ public final class BinEdges implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final double[] edges;
+  /**
+   * {@code bins / (edges[B] - edges[0])} when the edges are equally spaced (as training makes them),
+   * else 0: a value's bin is then computed and only checked against its edges.
+   */
+  private final transient double perUnit;
 
   public BinEdges(double[] edges) {
     if (edges.length < 2) {
@@ -26,6 +31,26 @@ public final class BinEdges implements Serializable {
       }
     }
     this.edges = edges.clone();
+    this.perUnit = equallySpaced(this.edges) ? (edges.length - 1) / (edges[edges.length - 1] - edges[0]) : 0;
+  }
+
+  /** Whether every bin is within 0.1% of the mean width (rounding in the edges is fine). */
+  private static boolean equallySpaced(double[] e) {
+    double width = (e[e.length - 1] - e[0]) / (e.length - 1);
+    if (!(width > 0) || !Double.isFinite(width)) {
+      return false;
+    }
+    for (int i = 1; i < e.length; i++) {
+      if (Math.abs((e[i] - e[i - 1]) - width) > 1e-3 * width) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Java serialisation restores the edges only: the derived {@link #perUnit} is computed again. */
+  private Object readResolve() {
+    return new BinEdges(edges);
   }
 
   /** Number of bins between the edges (cells = bins + 2). */
@@ -60,6 +85,23 @@ public final class BinEdges implements Serializable {
     }
     double[] e = edges;
     int b = e.length - 1;
+    if (perUnit > 0) {
+      // equally spaced: the bin by arithmetic, then moved by its edges where rounding put it off by one
+      if (v < e[0]) {
+        return 0;
+      }
+      if (v >= e[b]) {
+        return v == e[b] ? b : b + 1;
+      }
+      int k = Math.min(b - 1, (int) ((v - e[0]) * perUnit)); // e[0] <= v < e[b]: 0 <= k < b
+      while (v < e[k]) {
+        k--;
+      }
+      while (v >= e[k + 1]) {
+        k++;
+      }
+      return k + 1;
+    }
     if (e.length <= COUNTING_EDGES) {
       // the edges at or below v, counted without a branch per edge: a bisection's branches are
       // unpredictable (the values are spread over the bins by design), a count of ~20 is not

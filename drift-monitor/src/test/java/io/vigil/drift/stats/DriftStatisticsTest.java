@@ -29,20 +29,43 @@ class DriftStatisticsTest {
       if (edges.length < 2) {
         continue;
       }
-      BinEdges be = new BinEdges(edges);
-      java.util.List<Double> probes = new java.util.ArrayList<>(java.util.List.of(Double.NEGATIVE_INFINITY,
-          Double.POSITIVE_INFINITY, -0.0, 0.0, Double.MAX_VALUE, -Double.MAX_VALUE));
-      for (double edge : edges) {
-        probes.add(edge);
-        probes.add(Math.nextUp(edge));
-        probes.add(Math.nextDown(edge));
-      }
-      rnd.doubles(2000).map(x -> x * 14 - 7).forEach(probes::add);
-      for (double v : probes) {
-        assertThat(be.cellOf(v)).as("value %s over %d edges", v, edges.length).isEqualTo(be.bisect(v));
+      agreesWithBisection(new BinEdges(edges), rnd);
+    }
+    // equally spaced edges as training makes them (min + (max - min) * i / bins, rounding and all):
+    // the bin is computed, then checked against its edges — the same cells as bisection
+    for (double[] range : new double[][] {{0, 1}, {-3.7, 12.9}, {0.2, 0.2 + 1e-9}, {1e12, 1e12 + 3},
+        {-1e-300, 1e-300}, {5, 5 + 1e-9 + 5e-9}}) {
+      for (int bins : new int[] {1, 2, 7, 20, 64}) {
+        double[] edges = new double[bins + 1];
+        for (int i = 0; i <= bins; i++) {
+          edges[i] = i == bins ? range[1] : range[0] + (range[1] - range[0]) * i / bins;
+        }
+        agreesWithBisection(new BinEdges(edges), rnd);
       }
     }
+    // Java serialisation (Flink ships references in closures) keeps the computed path
+    BinEdges copy = org.apache.commons.lang3.SerializationUtils.roundtrip(new BinEdges(new double[] {0, 0.5, 1, 1.5}));
+    agreesWithBisection(copy, rnd);
+    assertThat(copy.cellOf(0.75)).isEqualTo(2);
     assertThatThrownBy(() -> new BinEdges(new double[] {0, 0})).hasMessageContaining("increasing");
+  }
+
+  private static void agreesWithBisection(BinEdges be, java.util.Random rnd) {
+    java.util.List<Double> probes = new java.util.ArrayList<>(java.util.List.of(Double.NEGATIVE_INFINITY,
+        Double.POSITIVE_INFINITY, -0.0, 0.0, Double.MAX_VALUE, -Double.MAX_VALUE));
+    double low = be.low();
+    double span = be.high() - low;
+    for (int i = 0; i <= be.bins(); i++) {
+      double edge = be.edge(i);
+      probes.add(edge);
+      probes.add(Math.nextUp(edge));
+      probes.add(Math.nextDown(edge));
+    }
+    rnd.doubles(2000).map(x -> x * 14 - 7).forEach(probes::add);
+    rnd.doubles(2000).map(x -> low + (x * 1.4 - 0.2) * span).forEach(probes::add);
+    for (double v : probes) {
+      assertThat(be.cellOf(v)).as("value %s over %d edges", v, be.bins() + 1).isEqualTo(be.bisect(v));
+    }
   }
 
   @Test
