@@ -323,14 +323,7 @@ public final class DriftBench implements Callable<Integer> {
    */
   private static long produceTelemetry(EmbeddedKafka kafka, Dataset ds, int copies) {
     AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
-    Instant first = null;
-    Instant last = null;
-    for (Interleaved it = new Interleaved(ds.entities()); it.hasNext(); ) {
-      Instant t = it.next().row().time();
-      first = first == null || t.isBefore(first) ? t : first;
-      last = last == null || t.isAfter(last) ? t : last;
-    }
-    Duration period = first == null ? Duration.ZERO : Duration.between(first, last).plusDays(1);
+    Duration period = copies > 1 ? span(ds).plusDays(1) : Duration.ZERO;
     long n = 0;
     try (KafkaProducer<byte[], byte[]> p = producer(kafka)) {
       for (int k = 0; k < copies; k++) {
@@ -361,6 +354,18 @@ public final class DriftBench implements Callable<Integer> {
     FeatureJob.build(env, cfg, SET, FeatureJob.kafkaSource(cfg, SET, true), FeatureJob.featureSink(cfg),
         FeatureJob.dlqSink(cfg), null);
     return seconds(env.execute("bench-features"));
+  }
+
+  /** From the dataset's first to its last row time (zero when it has no rows). */
+  private static Duration span(Dataset ds) {
+    Instant first = null;
+    Instant last = null;
+    for (Interleaved it = new Interleaved(ds.entities()); it.hasNext(); ) {
+      Instant t = it.next().row().time();
+      first = first == null || t.isBefore(first) ? t : first;
+      last = last == null || t.isAfter(last) ? t : last;
+    }
+    return first == null ? Duration.ZERO : Duration.between(first, last);
   }
 
   /** Reads the feature job's vectors and writes one prediction per vector (the scorer: summary.max_abs_z). */
