@@ -2,6 +2,7 @@ package io.vigil.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.cli.UserException;
+import io.vigil.cli.flink.LocalFlink;
 import io.vigil.datasets.Dataset;
 import io.vigil.datasets.DatasetOptions;
 import io.vigil.datasets.EntitySeries;
@@ -33,10 +34,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -69,8 +72,9 @@ import picocli.CommandLine.Spec;
  * same input, and transactional Kafka producers writing as many records of the job's output size
  * as there are samples, with the job's producer settings and commit interval (the output limit:
  * what the job could reach if computing features cost nothing). All run on the same pre-loaded
- * topic and broker in the same run; then a paced live phase measures event→feature latency as a
- * read_committed consumer sees it.
+ * topic and broker in the same run, the two jobs on one local Flink cluster and timed by it (as
+ * {@code vigil bench drift} times its jobs); then a paced live phase measures event→feature latency
+ * as a read_committed consumer sees it.
  */
 @Command(name = "features", mixinStandardHelpOptions = true,
     description = "Samples/s and p99 latency of the feature job vs a Flink SQL OVER-window job, raw Kafka consume"
@@ -100,7 +104,9 @@ public final class FeaturesBench implements Callable<Integer> {
     }
     Dataset ds = Dataset.open(dir, DatasetOptions.defaults());
     Path tmp = Files.createTempDirectory("vigil-bench-features");
-    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
+    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral();
+        LocalFlink flink = LocalFlink.start(0, 2 * parallelism, null, null)) {
+      cluster = flink.restAddress();
       try (Admin admin = kafka.admin()) {
         admin.createTopics(List.of(new NewTopic("in", 4, (short) 1), new NewTopic("out.job", 4, (short) 1),
             new NewTopic("out.sql", 4, (short) 1), new NewTopic("live", 4, (short) 1),
@@ -135,7 +141,8 @@ public final class FeaturesBench implements Callable<Integer> {
       double loadAfter = loadAverage();
 
       out.println("vigil bench features" + (quick ? " --quick" : ""));
-      out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s local, parallelism %d, embedded Kafka 4.2.0 in"
+      out.printf(Locale.ROOT, "conditions: %d cores, Java %s, Flink %s, one local cluster (MiniCluster, jobs submitted over REST, bounded"
+              + " runs timed by the cluster from submission to the end) for every job, parallelism %d, embedded Kafka 4.2.0 in"
               + " the same JVM, input 4 partitions, %s (%d entities, %,d samples, %d metrics), feature set %s"
               + " (%d features), exactly-once Kafka sinks, out-of-orderness 1 min, idle partitions after 1 s%n",
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
@@ -316,11 +323,24 @@ public final class FeaturesBench implements Callable<Integer> {
         tmp.resolve(name).toUri().toString(), "", d.s3(), 1e15, false, parallelism);
   }
 
+  /** REST address of the bench's one Flink cluster, which runs the job, the peer and the live phase. */
+  private URI cluster;
+
+  /**
+   * An environment that submits to the bench's one cluster, as jobs go to a long-running cluster in
+   * production (and as {@code vigil bench drift} runs its jobs). A local environment per job started a
+   * MiniCluster per job, and the job's time included that cluster's start-up.
+   */
   private StreamExecutionEnvironment env() {
-    Configuration conf = new Configuration();
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(cluster.getHost(),
+        cluster.getPort(), new Configuration());
     env.setParallelism(parallelism);
     return env;
+  }
+
+  /** A bounded job's run time as the cluster measured it, from its submission to its end. */
+  private static double seconds(JobExecutionResult result) {
+    return result.getNetRuntime(TimeUnit.NANOSECONDS) / 1e9;
   }
 
   private double runJob(EmbeddedKafka kafka, Path tmp, String in, String out, String name) throws Exception {
@@ -329,9 +349,7 @@ public final class FeaturesBench implements Callable<Integer> {
     FeatureJob.configure(env, cfg);
     FeatureJob.build(env, cfg, SET, FeatureJob.kafkaSource(cfg, SET, true), FeatureJob.featureSink(cfg),
         FeatureJob.dlqSink(cfg), null);
-    long t0 = System.nanoTime();
-    env.execute(name);
-    return (System.nanoTime() - t0) / 1e9;
+    return seconds(env.execute(name));
   }
 
   /** The same input as a table, features as OVER-window aggregates per metric, the same Kafka sink. */
@@ -391,9 +409,7 @@ public final class FeaturesBench implements Callable<Integer> {
               .setNames(List.of()).setValues(values).build();
         }).returns(TypeInformation.of(FeatureVector.class))
         .sinkTo(FeatureJob.featureSink(cfg));
-    long t0 = System.nanoTime();
-    env.execute("sql-peer");
-    return (System.nanoTime() - t0) / 1e9;
+    return seconds(env.execute("sql-peer"));
   }
 
   /** Streams {@code count} samples at {@code rate}/s through a running job; returns latencies in ms. */
