@@ -2,7 +2,6 @@ package io.vigil.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.cli.UserException;
-import io.vigil.cli.flink.LocalFlink;
 import io.vigil.cli.replay.Replayer;
 import io.vigil.datasets.Dataset;
 import io.vigil.datasets.DatasetOptions;
@@ -33,7 +32,6 @@ import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +44,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -122,8 +118,8 @@ public final class DriftBench implements Callable<Integer> {
     Reference ref = reference(train);
     Path tmp = Files.createTempDirectory("vigil-bench-drift");
     try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral();
-        LocalFlink flink = LocalFlink.start(0, 2 * parallelism, null, null)) {
-      cluster = flink.restAddress();
+        BenchCluster flink = BenchCluster.start(2 * parallelism)) {
+      cluster = flink;
       try (Admin admin = kafka.admin()) {
         admin.createTopics(List.of(new NewTopic("telemetry", 4, (short) 1), new NewTopic("dlq", 1, (short) 1))).all()
             .get();
@@ -211,27 +207,8 @@ public final class DriftBench implements Callable<Integer> {
 
   private static final Duration CHECKPOINTS = Duration.ofSeconds(2);
 
-  /** REST address of the bench's one Flink cluster, which runs every job of every round. */
-  private URI cluster;
-
-  /**
-   * The job's run time as the cluster measured it (from its submission to its end), not when the
-   * client's polling for the result noticed the end: that poll backs off, and rounded short jobs up.
-   */
-  private static double seconds(JobExecutionResult result) {
-    return result.getNetRuntime(TimeUnit.NANOSECONDS) / 1e9;
-  }
-
-  /**
-   * An environment that submits to the bench's cluster, as jobs go to a long-running cluster in
-   * production. A local environment per job would start a MiniCluster per job, each loading its own
-   * copy of Flink's RPC system (Pekko, Scala) in a fresh class loader: the JIT compiled those anew in
-   * every round, a third of the process's CPU, so no round was warmed up.
-   */
-  private StreamExecutionEnvironment environment() {
-    return StreamExecutionEnvironment.createRemoteEnvironment(cluster.getHost(), cluster.getPort(),
-        new org.apache.flink.configuration.Configuration());
-  }
+  /** The bench's one Flink cluster, which runs every job of every round. */
+  private BenchCluster cluster;
 
   private record Round(int index, double featureRate, double driftRate, double featureCpuUs, double driftCpuUs,
       long reports, Map<String, Long> deadLetters) {}
@@ -348,12 +325,12 @@ public final class DriftBench implements Callable<Integer> {
     FeatureJobConfig cfg = new FeatureJobConfig("features", kafka.bootstrapServers(), "telemetry", "features" + suffix,
         "dlq", "features-group" + suffix, "features-tx" + suffix, Duration.ofMinutes(5), null, d.outOfOrderness(),
         Duration.ofSeconds(1), CHECKPOINTS, tmp.resolve("features" + suffix).toUri().toString(), "", d.s3(), 1e15, false, parallelism);
-    StreamExecutionEnvironment env = environment();
+    StreamExecutionEnvironment env = cluster.environment();
     env.setParallelism(parallelism);
     FeatureJob.configure(env, cfg);
     FeatureJob.build(env, cfg, SET, FeatureJob.kafkaSource(cfg, SET, true), FeatureJob.featureSink(cfg),
         FeatureJob.dlqSink(cfg), null);
-    return seconds(env.execute("bench-features"));
+    return BenchCluster.seconds(env.execute("bench-features"));
   }
 
   /** From the dataset's first to its last row time (zero when it has no rows). */
@@ -457,13 +434,13 @@ public final class DriftBench implements Callable<Integer> {
   }
 
   private double runDriftJob(DriftJobConfig cfg, ReferenceProfile profile) throws Exception {
-    StreamExecutionEnvironment env = environment();
+    StreamExecutionEnvironment env = cluster.environment();
     DriftJob.configure(env, cfg);
     DriftJob.build(env, cfg, SET, new InMemoryReference(profile),
         DriftJob.kafkaSource(cfg, cfg.featuresTopic(), DriftInput.Kind.FEATURES, true),
         DriftJob.kafkaSource(cfg, cfg.predictionsTopic(), DriftInput.Kind.PREDICTION, true), null,
         DriftJob.driftSink(cfg), DriftJob.dlqSink(cfg));
-    return seconds(env.execute("bench-drift"));
+    return BenchCluster.seconds(env.execute("bench-drift"));
   }
 
   /** Median time of one window's assessment (60 samples binned in) over {@code rounds} rounds. */

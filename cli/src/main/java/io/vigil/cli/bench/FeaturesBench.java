@@ -2,7 +2,6 @@ package io.vigil.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.cli.UserException;
-import io.vigil.cli.flink.LocalFlink;
 import io.vigil.datasets.Dataset;
 import io.vigil.datasets.DatasetOptions;
 import io.vigil.datasets.EntitySeries;
@@ -21,7 +20,6 @@ import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +37,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -105,8 +101,8 @@ public final class FeaturesBench implements Callable<Integer> {
     Dataset ds = Dataset.open(dir, DatasetOptions.defaults());
     Path tmp = Files.createTempDirectory("vigil-bench-features");
     try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral();
-        LocalFlink flink = LocalFlink.start(0, 2 * parallelism, null, null)) {
-      cluster = flink.restAddress();
+        BenchCluster flink = BenchCluster.start(2 * parallelism)) {
+      cluster = flink;
       try (Admin admin = kafka.admin()) {
         admin.createTopics(List.of(new NewTopic("in", 4, (short) 1), new NewTopic("out.job", 4, (short) 1),
             new NewTopic("out.sql", 4, (short) 1), new NewTopic("live", 4, (short) 1),
@@ -323,24 +319,13 @@ public final class FeaturesBench implements Callable<Integer> {
         tmp.resolve(name).toUri().toString(), "", d.s3(), 1e15, false, parallelism);
   }
 
-  /** REST address of the bench's one Flink cluster, which runs the job, the peer and the live phase. */
-  private URI cluster;
+  /** The bench's one Flink cluster (see {@link BenchCluster}): the job, the peer and the live phase. */
+  private BenchCluster cluster;
 
-  /**
-   * An environment that submits to the bench's one cluster, as jobs go to a long-running cluster in
-   * production (and as {@code vigil bench drift} runs its jobs). A local environment per job started a
-   * MiniCluster per job, and the job's time included that cluster's start-up.
-   */
   private StreamExecutionEnvironment env() {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(cluster.getHost(),
-        cluster.getPort(), new Configuration());
+    StreamExecutionEnvironment env = cluster.environment();
     env.setParallelism(parallelism);
     return env;
-  }
-
-  /** A bounded job's run time as the cluster measured it, from its submission to its end. */
-  private static double seconds(JobExecutionResult result) {
-    return result.getNetRuntime(TimeUnit.NANOSECONDS) / 1e9;
   }
 
   private double runJob(EmbeddedKafka kafka, Path tmp, String in, String out, String name) throws Exception {
@@ -349,7 +334,7 @@ public final class FeaturesBench implements Callable<Integer> {
     FeatureJob.configure(env, cfg);
     FeatureJob.build(env, cfg, SET, FeatureJob.kafkaSource(cfg, SET, true), FeatureJob.featureSink(cfg),
         FeatureJob.dlqSink(cfg), null);
-    return seconds(env.execute(name));
+    return BenchCluster.seconds(env.execute(name));
   }
 
   /** The same input as a table, features as OVER-window aggregates per metric, the same Kafka sink. */
@@ -409,7 +394,7 @@ public final class FeaturesBench implements Callable<Integer> {
               .setNames(List.of()).setValues(values).build();
         }).returns(TypeInformation.of(FeatureVector.class))
         .sinkTo(FeatureJob.featureSink(cfg));
-    return seconds(env.execute("sql-peer"));
+    return BenchCluster.seconds(env.execute("sql-peer"));
   }
 
   /** Streams {@code count} samples at {@code rate}/s through a running job; returns latencies in ms. */
