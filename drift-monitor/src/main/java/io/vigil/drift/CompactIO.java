@@ -10,7 +10,7 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * Bulk reads and writes of the arrays and strings in the drift job's state serializers ({@link
- * JoinStateSerializer}, {@link WindowAccumulatorSerializer}). Flink's generic serializers write an
+ * EntityJoinStateSerializer}, {@link WindowAccumulatorSerializer}). Flink's generic serializers write an
  * array element by element and a string char by char, which on a checkpoint stream means one call
  * per element; these fill a scratch buffer and write it in one call. Strings are length-prefixed
  * UTF-8, arrays length-prefixed (-1 = null), numbers big-endian like {@code DataOutput}. The

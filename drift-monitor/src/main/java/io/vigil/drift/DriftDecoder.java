@@ -16,7 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Decodes one topic of the drift job into {@link DriftInput}s. Never throws: unreadable bytes
  * (the serde's codes), {@code NON_FINITE_VALUE} (NaN/inf in a vector or score), {@code
  * BAD_PROBABILITY} (outside [0, 1]), {@code BAD_NAMES} (names and values differ in length) and
- * {@code MISSING_FIELD} (blank sample id or model) come out as {@code REFUSED} inputs with the raw
+ * {@code MISSING_FIELD} (blank sample id or model, no entity) come out as {@code REFUSED} inputs with the raw
  * key and value, for the dead-letter topic.
  */
 public final class DriftDecoder implements KafkaRecordDeserializationSchema<DriftInput> {
@@ -135,6 +135,9 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
   static String check(DriftInput d) {
     if (d.sampleId == null || d.sampleId.isBlank()) {
       return "MISSING_FIELD: no sample id";
+    }
+    if (d.entity == null && d.kind != DriftInput.Kind.LABEL) {
+      return "MISSING_FIELD: " + d.sampleId + " has no entity";
     }
     if (d.kind == DriftInput.Kind.FEATURES) {
       for (int i = 0; i < d.values.length; i++) {

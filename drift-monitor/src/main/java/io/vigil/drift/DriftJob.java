@@ -18,6 +18,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -36,7 +37,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The drift job: {@code vigil.features} + {@code vigil.predictions} → decode (unreadable to the
- * DLQ) → joined by sample id ({@link SampleJoin}) → binned against each model version's cached
+ * DLQ) → joined by sample id, keyed by entity ({@link EntityJoin}) → binned against each model version's cached
  * reference and added up per window on each subtask ({@link PartialWindowOperator}) → keyed by model
  * version, event-time tumbling windows merging the parts in the
  * incremental {@link DriftAggregate} → {@link DriftWindowFunction} (statistics, detector, alarm,
@@ -51,7 +52,7 @@ public final class DriftJob {
   static final String UID_LABELS = "drift-labels-source";
   static final String UID_ROUTE = "drift-route";
   static final String UID_ROUTE_PREDICTIONS = "drift-route-predictions";
-  static final String UID_JOIN = "drift-sample-join";
+  static final String UID_JOIN = "drift-entity-join";
   static final String UID_BIN = "drift-bin";
   static final String UID_WINDOW = "drift-window";
   static final String UID_SINK = "drift-sink";
@@ -94,8 +95,8 @@ public final class DriftJob {
     // bins each sample and adds it into this subtask's part of its window (chained to the join): the
     // window stage merges a few parts per window instead of receiving every sample
     SingleOutputStreamOperator<PartialWindow> parts = valid
-        .keyBy(d -> d.sampleId, SampleIdSerializer.TYPE) // compact keys in the join's checkpoints
-        .process(new SampleJoin(cfg.joinTtl())).uid(UID_JOIN).name("join features and predictions")
+        .keyBy(d -> d.entity, StringKeySerializer.TYPE) // compact keys in the join's checkpoints
+        .process(new EntityJoin(cfg.joinTtl())).uid(UID_JOIN).name("join features and predictions")
         .transform("bin and add up per window", PartialWindowSerializer.TYPE,
             new PartialWindowOperator(references, set, cfg.window(), retry)).uid(UID_BIN);
 
@@ -222,9 +223,16 @@ public final class DriftJob {
         cfg.transactionTimeout());
   }
 
-  /** Checkpointing settings of the job. */
+  /**
+   * Checkpointing settings of the job, and its state backend: the heap ({@code hashmap}), whatever
+   * the cluster's default. The join ({@link EntityJoin}) keeps each entity's waiting samples in one
+   * state value and changes it in place; on a serializing backend (RocksDB) every record would
+   * write the entity's whole value.
+   */
   public static Configuration flinkConfiguration(DriftJobConfig cfg) {
-    return JobSetup.checkpointStorage(cfg.checkpointDir(), null, null, null, true);
+    Configuration c = JobSetup.checkpointStorage(cfg.checkpointDir(), null, null, null, true);
+    c.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    return c;
   }
 
   public static void configure(StreamExecutionEnvironment env, DriftJobConfig cfg) {

@@ -1,17 +1,16 @@
 package io.vigil.drift;
 
 /**
- * The keyed state of one sample id in {@link SampleJoin}, in one value: the vector (once it has
- * come), whether it met a prediction, and the predictions waiting for it. One state object instead
- * of three means one state lookup per record, and a compact checkpoint (no sample id per entry: it
- * is the key). Arrays and pending predictions are never changed in place (the join assigns new
- * ones), which {@link JoinStateSerializer#copy} relies on. Serialized by {@link JoinStateSerializer}.
+ * One sample waiting in {@link EntityJoin} (an entry of {@link EntityJoinState}): the vector (once it
+ * has come), whether it met a prediction, and the predictions waiting for it. The join changes the
+ * flags and fields of an entry in place, but never an array or a pending prediction (it assigns new
+ * ones), so {@link EntityJoinStateSerializer#copy} copies entries and shares their arrays.
  */
 public class JoinState {
   /** Whether {@link #values} holds the vector. */
   public boolean hasVector;
   public boolean matched;
-  /** Event time of the vector. */
+  /** Event time of the sample (of the vector, or of the first prediction while there is no vector). */
   public long time;
   public String entity;
   public String featureSetVersion;

@@ -46,7 +46,7 @@ class StateSerializersTest {
   }
 
   @Test
-  void joinStateRoundTripsWithVectorNamesAndWaitingPredictions() throws IOException {
+  void entityJoinStateRoundTripsWithVectorNamesAndWaitingPredictionsInOrder() throws IOException {
     Random rnd = new Random(5);
     JoinState s = new JoinState();
     s.hasVector = true;
@@ -65,25 +65,38 @@ class StateSerializersTest {
     p.score = -1.5;
     p.anomaly = true;
     s.pending = new JoinState.PendingPrediction[] {p, new JoinState.PendingPrediction()};
-    JoinStateSerializer ser = new JoinStateSerializer();
-    same(roundTrip(ser, s), s);
-
     JoinState waiting = new JoinState(); // a prediction only: no vector, no strings of its own
     waiting.matched = true;
     waiting.pending = new JoinState.PendingPrediction[] {p};
-    same(roundTrip(ser, waiting), waiting);
-    same(roundTrip(ser, new JoinState()), new JoinState());
+
+    EntityJoinState entity = new EntityJoinState();
+    entity.timer = 1_700_000_600_000L;
+    entity.samples.put("s-2", s);
+    entity.samples.put("s-1", waiting); // the map's order is kept
+    entity.samples.put("", new JoinState());
+    EntityJoinStateSerializer ser = new EntityJoinStateSerializer();
+    EntityJoinState back = roundTrip(ser, entity);
+    same(back, entity);
+    assertThat(back.samples.keySet()).containsExactly("s-2", "s-1", "");
+    same(roundTrip(ser, new EntityJoinState()), new EntityJoinState());
     restoresItsSnapshot(ser);
+
+    EntityJoinState copy = ser.copy(entity); // new entries, shared arrays
+    copy.samples.get("s-1").matched = false;
+    copy.samples.remove("s-2");
+    assertThat(entity.samples.get("s-1").matched).isTrue();
+    assertThat(entity.samples).hasSize(3);
+    assertThat(ser.copy(entity).samples.get("s-2").values).isSameAs(s.values);
   }
 
   @Test
-  void sampleIdsRoundTripWhateverTheirLength() throws IOException {
-    SampleIdSerializer ser = new SampleIdSerializer();
+  void stringKeysRoundTripWhateverTheirLength() throws IOException {
+    StringKeySerializer ser = new StringKeySerializer();
     for (String id : new String[] {"", "s-0123456789abcdef0123456789abcdef", "é".repeat(70), "x".repeat(20_000)}) {
       assertThat(roundTrip(ser, id)).isEqualTo(id);
     }
     restoresItsSnapshot(ser);
-    assertThat(SampleIdSerializer.TYPE.isKeyType()).isTrue();
+    assertThat(StringKeySerializer.TYPE.isKeyType()).isTrue();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.vigil.drift;
 
 import java.io.IOException;
+import java.util.Map;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -9,24 +10,24 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * The state serializer of {@link SampleJoin}'s {@link JoinState}: a flags byte, the event time, the
- * vector's strings and values in bulk ({@link CompactIO}), then the waiting predictions, assembled in
- * a buffer and written to the stream in one call. The join's
- * state is as large as the event time the watermark trails the inputs by (in a catch-up, hours of
- * samples, each with its 307 values), and the heap backend serializes all of it on every
- * checkpoint: Flink's POJO serializer wrote it value by value and took about a sixth of the job's
- * CPU in {@code vigil bench drift}. Format version 1; a change of format needs a new snapshot version.
+ * The state serializer of {@link EntityJoin}'s {@link EntityJoinState}: the timer, the number of
+ * waiting samples, then per sample its id, a flags byte, the event time, the vector's strings and
+ * values in bulk ({@link CompactIO}) and the waiting predictions, each sample assembled in a buffer
+ * and written to the stream in one call. The join's state is as large as the event time the
+ * watermark trails the inputs by (in a catch-up, hours of samples, each with its 307 values), and
+ * the heap backend serializes all of it on every checkpoint: Flink's POJO serializer wrote it value
+ * by value and took about a sixth of the job's CPU in {@code vigil bench drift}. Format version 1;
+ * a change of format needs a new snapshot version.
  */
-public final class JoinStateSerializer extends CompactSerializer<JoinState> {
+public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoinState> {
   private static final long serialVersionUID = 1L;
 
   private static final int HAS_VECTOR = 1;
   private static final int MATCHED = 2;
   private static final int PENDING = 4;
 
-  /** One state value is assembled here and written to the (checkpoint) stream in one call. */
+  /** One waiting sample is assembled here and written to the (checkpoint) stream in one call. */
   private transient DataOutputSerializer buffer;
-
 
   @Override
   public boolean isImmutableType() {
@@ -34,23 +35,31 @@ public final class JoinStateSerializer extends CompactSerializer<JoinState> {
   }
 
   @Override
-  public TypeSerializer<JoinState> duplicate() {
-    return new JoinStateSerializer(); // the scratch buffer is per instance
+  public TypeSerializer<EntityJoinState> duplicate() {
+    return new EntityJoinStateSerializer(); // the scratch buffer is per instance
   }
 
   @Override
-  public JoinState createInstance() {
-    return new JoinState();
+  public EntityJoinState createInstance() {
+    return new EntityJoinState();
   }
 
   /**
-   * A copy for the heap backend's copy-on-write (a state read while a snapshot is being written).
-   * Shallow on purpose: {@link SampleJoin} never changes an array or a pending prediction in place —
-   * it assigns new ones — so sharing them with the snapshot is safe, and a read does not copy 307
-   * values.
+   * A copy for the heap backend's copy-on-write (the entity's state read while a snapshot is being
+   * written): a new map of new entries, sharing the entries' arrays and pending predictions, which
+   * {@link EntityJoin} never changes in place — a read does not copy 307 values per sample.
    */
   @Override
-  public JoinState copy(JoinState from) {
+  public EntityJoinState copy(EntityJoinState from) {
+    EntityJoinState s = new EntityJoinState(from.samples.size());
+    s.timer = from.timer;
+    for (Map.Entry<String, JoinState> e : from.samples.entrySet()) {
+      s.samples.put(e.getKey(), copy(e.getValue()));
+    }
+    return s;
+  }
+
+  static JoinState copy(JoinState from) {
     JoinState s = new JoinState();
     s.hasVector = from.hasVector;
     s.matched = from.matched;
@@ -64,13 +73,23 @@ public final class JoinStateSerializer extends CompactSerializer<JoinState> {
   }
 
   @Override
-  public void serialize(JoinState s, DataOutputView target) throws IOException {
+  public void serialize(EntityJoinState state, DataOutputView target) throws IOException {
+    target.writeLong(state.timer);
+    target.writeInt(state.samples.size());
     CompactIO io = io();
     if (buffer == null) {
       buffer = new DataOutputSerializer(4096);
     }
     DataOutputSerializer out = buffer;
-    out.clear();
+    for (Map.Entry<String, JoinState> e : state.samples.entrySet()) {
+      out.clear();
+      io.writeString(e.getKey(), out);
+      write(e.getValue(), io, out);
+      target.write(out.getSharedBuffer(), 0, out.length());
+    }
+  }
+
+  private static void write(JoinState s, CompactIO io, DataOutputSerializer out) throws IOException {
     out.writeByte((s.hasVector ? HAS_VECTOR : 0) | (s.matched ? MATCHED : 0) | (s.pending != null ? PENDING : 0));
     out.writeLong(s.time);
     io.writeString(s.entity, out);
@@ -95,12 +114,26 @@ public final class JoinStateSerializer extends CompactSerializer<JoinState> {
         out.writeBoolean(p.anomaly);
       }
     }
-    target.write(out.getSharedBuffer(), 0, out.length());
   }
 
   @Override
-  public JoinState deserialize(DataInputView in) throws IOException {
+  public EntityJoinState deserialize(DataInputView in) throws IOException {
     CompactIO io = io();
+    long timer = in.readLong();
+    int n = in.readInt();
+    if (n < 0) {
+      throw new IOException("bad entity join state: " + n + " samples");
+    }
+    EntityJoinState state = new EntityJoinState(n);
+    state.timer = timer;
+    for (int i = 0; i < n; i++) {
+      String id = io.readString(in);
+      state.samples.put(id, read(io, in));
+    }
+    return state;
+  }
+
+  private static JoinState read(CompactIO io, DataInputView in) throws IOException {
     JoinState s = new JoinState();
     int flags = in.readByte();
     s.hasVector = (flags & HAS_VECTOR) != 0;
@@ -133,14 +166,14 @@ public final class JoinStateSerializer extends CompactSerializer<JoinState> {
   }
 
   @Override
-  public TypeSerializerSnapshot<JoinState> snapshotConfiguration() {
+  public TypeSerializerSnapshot<EntityJoinState> snapshotConfiguration() {
     return new Snapshot();
   }
 
   /** Format version 1 of the serializer (no configuration). */
-  public static final class Snapshot extends SimpleTypeSerializerSnapshot<JoinState> {
+  public static final class Snapshot extends SimpleTypeSerializerSnapshot<EntityJoinState> {
     public Snapshot() {
-      super(JoinStateSerializer::new);
+      super(EntityJoinStateSerializer::new);
     }
   }
 }

@@ -10,18 +10,17 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * The key serializer of {@link SampleJoin}: a sample id as a varint length and its UTF-8 bytes, in
- * one write. The heap backend writes every key of the join's state twice on every checkpoint (the
- * state entry and its timer), and Flink's {@code StringSerializer} writes a string char by char —
- * one call into the checkpoint stream per character, the largest single item of the checkpoints in
- * {@code vigil bench drift}. Keys are never null. Format version 1.
+ * A key serializer for strings (the entity key of {@link EntityJoin}): a varint length and the
+ * UTF-8 bytes, in one write. The heap backend writes every key of a keyed state (and of its timers)
+ * on every checkpoint, and Flink's {@code StringSerializer} writes a string char by char — one call
+ * into the checkpoint stream per character. Keys are never null. Format version 1.
  */
-public final class SampleIdSerializer extends CompactSerializer<String> {
+public final class StringKeySerializer extends CompactSerializer<String> {
   private static final long serialVersionUID = 1L;
 
   /** The key type of the join's {@code keyBy}. */
   public static final TypeInformation<String> TYPE =
-      new CompactTypeInfo<>(String.class, true, "SampleId(String, compact)", SampleIdSerializer::new);
+      new CompactTypeInfo<>(String.class, true, "StringKey(String, compact)", StringKeySerializer::new);
 
   private transient byte[] scratch;
 
@@ -32,7 +31,7 @@ public final class SampleIdSerializer extends CompactSerializer<String> {
 
   @Override
   public TypeSerializer<String> duplicate() {
-    return new SampleIdSerializer(); // the scratch buffer is per instance
+    return new StringKeySerializer(); // the scratch buffer is per instance
   }
 
   @Override
@@ -67,7 +66,7 @@ public final class SampleIdSerializer extends CompactSerializer<String> {
     int len = 0;
     for (int shift = 0; ; shift += 7) {
       if (shift > 28) {
-        throw new IOException("bad sample id length");
+        throw new IOException("bad key length");
       }
       int x = in.readByte();
       len |= (x & 0x7F) << shift;
@@ -88,7 +87,7 @@ public final class SampleIdSerializer extends CompactSerializer<String> {
   /** Format version 1 of the serializer (no configuration). */
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<String> {
     public Snapshot() {
-      super(SampleIdSerializer::new);
+      super(StringKeySerializer::new);
     }
   }
 }

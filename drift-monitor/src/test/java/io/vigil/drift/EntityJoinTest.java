@@ -1,0 +1,133 @@
+package io.vigil.drift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The join keyed by entity: a vector meets each of its predictions once, in whichever order they
+ * come; samples expire from the head of their entity when the watermark passes {@code time +
+ * joinTtl}, unmatched ones counted; waiting samples and the entity's timer survive a restore.
+ */
+class EntityJoinTest {
+
+  private static final long MIN = 60_000L;
+  private static final Duration TTL = Duration.ofMinutes(10);
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> harness() throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new EntityJoin(TTL)),
+        (DriftInput d) -> d.entity, TypeInformation.of(String.class));
+    h.open();
+    return h;
+  }
+
+  private static DriftInput vector(String entity, long minute) {
+    DriftInput d = new DriftInput();
+    d.kind = DriftInput.Kind.FEATURES;
+    d.sampleId = entity + "@" + minute;
+    d.entity = entity;
+    d.time = minute * MIN;
+    d.featureSetVersion = "fs-1";
+    d.values = new double[] {minute, -minute};
+    return d;
+  }
+
+  private static DriftInput prediction(String entity, long minute, String version) {
+    DriftInput d = new DriftInput();
+    d.kind = DriftInput.Kind.PREDICTION;
+    d.sampleId = entity + "@" + minute;
+    d.entity = entity;
+    d.time = minute * MIN;
+    d.modelName = "m";
+    d.modelVersion = version;
+    d.score = minute / 10.0;
+    d.probability = 0.25;
+    d.anomaly = minute % 2 == 0;
+    return d;
+  }
+
+  private static void in(KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> h, DriftInput d)
+      throws Exception {
+    h.processElement(new StreamRecord<>(d, d.time));
+  }
+
+  /** "sampleId/version" of the joined samples emitted so far. */
+  private static List<String> joined(KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> h) {
+    List<String> out = new ArrayList<>();
+    for (DriftInput d : h.extractOutputValues()) {
+      assertThat(d.kind).isEqualTo(DriftInput.Kind.JOINED);
+      out.add(d.sampleId + "/" + d.modelVersion);
+    }
+    return out;
+  }
+
+  @Test
+  void aVectorMeetsEachOfItsPredictionsOnceInEitherOrder() throws Exception {
+    try (var h = harness()) {
+      in(h, vector("a", 1));
+      in(h, prediction("a", 1, "1"));
+      in(h, prediction("b", 1, "1")); // waits for its vector
+      in(h, prediction("b", 1, "2")); // a shadow challenger's: waits too
+      in(h, vector("b", 1));
+      in(h, prediction("a", 1, "2")); // the vector is still there for a late shadow prediction
+      in(h, vector("a", 1)); // a replayed vector: the first one stands
+      assertThat(joined(h)).containsExactly("a@1/1", "b@1/1", "b@1/2", "a@1/2");
+      DriftInput j = h.extractOutputValues().get(1);
+      assertThat(j.entity).isEqualTo("b");
+      assertThat(j.values).containsExactly(1, -1);
+      assertThat(j.score).isEqualTo(0.1);
+      assertThat(j.probability).isEqualTo(0.25);
+      assertThat(j.featureSetVersion).isEqualTo("fs-1");
+    }
+  }
+
+  @Test
+  void samplesExpireFromTheHeadWhenTheWatermarkPassesTheirTtl() throws Exception {
+    try (var h = harness()) {
+      for (long m = 0; m < 5; m++) {
+        in(h, vector("a", m));
+      }
+      in(h, prediction("a", 1, "1"));
+      in(h, prediction("a", 30, "1")); // its vector never comes
+      h.processWatermark(new Watermark(2 * MIN + TTL.toMillis())); // minutes 0..2 expire
+      assertThat(h.numEventTimeTimers()).isEqualTo(1); // one timer per entity
+      in(h, prediction("a", 2, "1")); // too late: its vector is gone, it waits alone
+      in(h, prediction("a", 3, "1"));
+      assertThat(joined(h)).containsExactly("a@1/1", "a@3/1");
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      assertThat(h.numEventTimeTimers()).isZero();
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
+  void waitingSamplesAndTheTimerSurviveARestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness()) {
+      in(h, vector("a", 1));
+      in(h, prediction("b", 2, "1"));
+      in(h, prediction("a", 1, "1"));
+      snapshot = h.snapshot(1, 1);
+    }
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new EntityJoin(TTL)),
+        (DriftInput d) -> d.entity, TypeInformation.of(String.class))) {
+      h.initializeState(snapshot);
+      h.open();
+      in(h, prediction("a", 1, "2"));
+      in(h, vector("b", 2));
+      assertThat(joined(h)).containsExactly("a@1/2", "b@2/1");
+      assertThat(h.numEventTimeTimers()).isEqualTo(2);
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+}
