@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -24,8 +23,17 @@ class EntityJoinTest {
   private static final Duration TTL = Duration.ofMinutes(10);
 
   private static KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> harness() throws Exception {
+    return harness(null);
+  }
+
+  /** The join keyed as the job keys it, restored from {@code snapshot} when one is given, and open. */
+  private static KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> harness(
+      OperatorSubtaskState snapshot) throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new EntityJoin(TTL)),
-        (DriftInput d) -> d.entity, TypeInformation.of(String.class));
+        (DriftInput d) -> d.entity, StringKeySerializer.TYPE);
+    if (snapshot != null) {
+      h.initializeState(snapshot);
+    }
     h.open();
     return h;
   }
@@ -118,10 +126,7 @@ class EntityJoinTest {
       in(h, prediction("a", 1, "1"));
       snapshot = h.snapshot(1, 1);
     }
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new EntityJoin(TTL)),
-        (DriftInput d) -> d.entity, TypeInformation.of(String.class))) {
-      h.initializeState(snapshot);
-      h.open();
+    try (var h = harness(snapshot)) {
       in(h, prediction("a", 1, "2"));
       in(h, vector("b", 2));
       assertThat(joined(h)).containsExactly("a@1/2", "b@2/1");
