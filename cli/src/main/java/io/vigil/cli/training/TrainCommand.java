@@ -10,7 +10,11 @@ import io.vigil.registry.client.RegistryException;
 import io.vigil.training.ColdStartConfig;
 import io.vigil.training.TrainingConfig;
 import io.vigil.training.TrainingRun;
+import io.vigil.training.watch.ArchiveTraining;
+import io.vigil.training.watch.FeatureArchive;
+import io.vigil.training.watch.RetrainDecision;
 import io.vigil.training.watch.RetrainWatcher;
+import io.vigil.training.watch.TrainingLabels;
 import io.vigil.training.watch.WatchConfig;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -18,6 +22,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,6 +40,10 @@ import picocli.CommandLine.Spec;
     description = {"Train the cold-start (no labels) anomaly model on the training split of a data directory"
         + " (SMD, JumpStarter or NAB layout), evaluate it on the held-out test split, write model.json,"
         + " the parameters and reference-profile.json, log the run to the registry and register a version.",
+        "With --archive instead of --data: train on what the running system recorded, the feature archive"
+        + " (S3 or a directory) and the labels from the labels topic or the label store, by the retrain"
+        + " watcher's rules (holdout of the latest labels, supervised head, champion comparison, promotion"
+        + " per watch.promotion.policy). Exit code 3 when there was too little data to train.",
         "Configuration: training.yaml keys (see training/README.md), overridden by VIGIL_TRAINING__*"
         + " variables, overridden by these options."})
 public final class TrainCommand implements Callable<Integer> {
@@ -48,6 +57,37 @@ public final class TrainCommand implements Callable<Integer> {
       + " watch.triggers.minNewLabels new labels arrive, on a drift alarm or on a schedule; promote or propose"
       + " the candidate per watch.promotion.policy (auto|review). Ctrl-C stops it.")
   boolean watch;
+
+  @Option(names = "--archive", paramLabel = "LOCATION", description = "Train on what the running system recorded"
+      + " instead of a data directory: the feature archive (s3://bucket/prefix with the registry's S3 settings,"
+      + " or a directory) and the labels of --labels, by the retrain watcher's rules (holdout of the latest"
+      + " labels, champion comparison, watch.promotion.policy).")
+  String archive;
+
+  @Option(names = "--since", paramLabel = "INSTANT", description = "With --archive: windows ending at or after"
+      + " this time (ISO-8601, e.g. 2026-11-01T00:00:00Z). Default: the archive's start.")
+  String since;
+
+  @Option(names = "--until", paramLabel = "INSTANT", description = "With --archive: windows ending before this"
+      + " time. Default: the archive's end.")
+  String until;
+
+  @Option(names = "--labels", paramLabel = "SOURCE", defaultValue = "topic", description = "With --archive: topic"
+      + " (every LabelEvent on watch.kafka.labelsTopic) or store (the labeling service's training export;"
+      + " --labeling-url, --labeling-user and VIGIL_LABELING_PASSWORD). Default ${DEFAULT-VALUE}.")
+  String labels;
+
+  @Option(names = "--labeling-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8088",
+      description = "With --labels store: the labeling service. Default ${DEFAULT-VALUE}.")
+  String labelingUrl;
+
+  @Option(names = "--labeling-user", paramLabel = "USER", description = "With --labels store: a reviewer's"
+      + " account; its password is read from VIGIL_LABELING_PASSWORD.")
+  String labelingUser;
+
+  @Option(names = "--max-rows", paramLabel = "N", description = "With --archive: newest vectors kept for the run"
+      + " (default: watch.data.maxStoredFeatures).")
+  Integer maxRows;
 
   @Option(names = "--format", paramLabel = "FORMAT",
       description = "smd, jumpstarter or nab; checked against the directory's layout (detected when omitted).")
@@ -87,10 +127,19 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     TrainingConfig config = effectiveConfig(System.getenv());
     if (watch) {
+      if (archive != null || data != null) {
+        throw new UserException("--watch reads Kafka: it takes neither --data nor --archive");
+      }
       return watch(config, out);
     }
+    if (archive != null) {
+      if (data != null) {
+        throw new UserException("--data and --archive are two different sources: give one");
+      }
+      return fromArchive(config, System.getenv(), out);
+    }
     if (data == null) {
-      throw new UserException("--data is required (or --watch to retrain from Kafka)");
+      throw new UserException("--data or --archive is required (or --watch to retrain from Kafka)");
     }
     TrainingOptions.checkData(data, format);
     ColdStartConfig m = config.model();
@@ -133,6 +182,81 @@ public final class TrainCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** {@code --archive}: one run on the feature archive and the system's labels. */
+  private int fromArchive(TrainingConfig config, Map<String, String> env, PrintWriter out) {
+    if (noRegistry) {
+      throw new UserException("--archive registers and compares with the champion: it needs the registry");
+    }
+    Instant from = instant("--since", since);
+    Instant to = instant("--until", until);
+    if (from != null && to != null && !from.isBefore(to)) {
+      throw new UserException("--since must be before --until");
+    }
+    TrainingConfig.Registry r = config.registry();
+    WatchConfig w = config.watch();
+    int rows = maxRows != null ? maxRows : w.data().maxStoredFeatures();
+    if (rows < 1) {
+      throw new UserException("--max-rows must be positive");
+    }
+    FeatureArchive source;
+    try {
+      source = FeatureArchive.open(archive, new FeatureArchive.S3(r.s3Endpoint(), r.s3AccessKey(),
+          r.s3SecretKey(), r.s3Region()));
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--archive " + archive + ": " + e.getMessage());
+    }
+    TrainingLabels answers;
+    try {
+      answers = switch (labels) {
+        case "topic" -> TrainingLabels.fromTopic(w.kafka().bootstrapServers(), w.kafka().labelsTopic(),
+            Duration.ofSeconds(30));
+        case "store" -> TrainingLabels.fromStore(labelingUrl, labelingUser, env.get("VIGIL_LABELING_PASSWORD"),
+            Duration.ofSeconds(30));
+        default -> throw new UserException("--labels is topic or store, not " + labels);
+      };
+    } catch (IllegalStateException | IllegalArgumentException | org.apache.kafka.common.KafkaException e) {
+      throw new UserException("labels (" + labels + "): " + e.getMessage(), e);
+    }
+    out.printf(Locale.ROOT, "labels:           %,d usable from %s (%,d records, %,d unusable)%n", answers.size(),
+        answers.source(), answers.records(), answers.unusable());
+    out.flush();
+    try (KafkaModelEventPublisher events = KafkaModelEventPublisher.create(w.kafka().bootstrapServers(),
+            w.kafka().modelEventsTopic());
+        RegistryClient client = new RegistryClient(ClientSettings.of(r.trackingUri(), r.s3Endpoint(),
+            r.s3AccessKey(), r.s3SecretKey()), events, Clock.systemUTC())) {
+      ArchiveTraining.Result res = ArchiveTraining.run(config, client, events, source, from, to, rows, answers,
+          Clock.systemUTC());
+      FeatureArchive.Stats a = res.archive();
+      out.printf(Locale.ROOT, "archive:          %s: %,d files read (%,d outside the range, %,d unreadable),"
+          + " %,d vectors%n", source.location(), a.files(), a.prunedFiles(), a.unreadableFiles(), a.vectors());
+      out.printf(Locale.ROOT, "rows:             %,d kept (%,d dropped), %,d of the labels have features%n",
+          res.rows(), res.dropped(), res.labelsWithFeatures());
+      RetrainDecision d = res.decision();
+      out.printf(Locale.ROOT, "decision:         %s%s%n", d.outcome(), d.version() == null ? ""
+          : " (version " + d.version() + ", label snapshot " + d.labelSnapshot() + ")");
+      d.metrics().forEach((k, v) -> out.printf(Locale.ROOT, "%-17s %.4f%n", k + ":", v));
+      out.printf(Locale.ROOT, "reason:           %s%n", d.reason());
+      out.flush();
+      return d.outcome() == RetrainDecision.Outcome.SKIPPED ? 3 : 0;
+    } catch (RegistryException e) {
+      throw new UserException("registry " + r.trackingUri() + ": " + e.getMessage()
+          + " (is it running? `vigil up` or `vigil registry serve`)", e);
+    } catch (IllegalStateException e) {
+      throw new UserException("--archive " + archive + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Instant instant(String option, String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new UserException(option + " takes an ISO-8601 instant such as 2026-11-01T00:00:00Z, not " + value);
+    }
   }
 
   /** {@code --watch}: the retrain watcher in this process until Ctrl-C. */

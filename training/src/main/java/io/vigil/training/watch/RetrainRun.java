@@ -75,8 +75,12 @@ final class RetrainRun {
     this.clock = requireNonNull(clock, "clock");
   }
 
+  /**
+   * @param sources where the rows and labels came from, logged as run params (e.g. {@code
+   *     features_source}, {@code labels_source})
+   */
   RetrainDecision execute(int runNumber, String trigger, Map<String, LabelBook.Label> labels,
-      List<FeatureStore.Row> rows) {
+      List<FeatureStore.Row> rows, Map<String, String> sources) {
     WatchConfig w = config.watch();
     String modelName = config.registry().modelName();
     String actor = w.promotion().actor();
@@ -181,6 +185,7 @@ final class RetrainRun {
       params.put("promotion_policy", w.promotion().policy());
       params.put("promotion_margin", Double.toString(w.promotion().margin()));
       params.put("champion_version", championVersion == null ? "none" : championVersion);
+      params.putAll(sources);
       params.forEach((k, v) -> registry.logParam(run.runId(), k, v));
       metrics.forEach((k, v) -> {
         if (Double.isFinite(v)) {

@@ -287,7 +287,9 @@ public final class RetrainWatcher implements AutoCloseable {
       List<FeatureStore.Row> featureSnapshot) {
     RetrainDecision d;
     try {
-      d = runner.execute(number, trigger, labelSnapshot, featureSnapshot);
+      d = runner.execute(number, trigger, labelSnapshot, featureSnapshot,
+          Map.of("features_source", "topic " + w.kafka().featuresTopic(),
+              "labels_source", "topic " + w.kafka().labelsTopic()));
       if (d.version() != null) {
         lastVersion.set(d.version());
       }

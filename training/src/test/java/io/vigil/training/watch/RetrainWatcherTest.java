@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
 import io.vigil.embedded.junit.KafkaBrokerExtension;
 import io.vigil.embedded.junit.S3ServerExtension;
 import io.vigil.model.ModelArtifact;
@@ -252,6 +255,108 @@ class RetrainWatcherTest {
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return new ObjectMapper().readTree(r.body());
+  }
+
+  /** Writes {@code data} as the feature job's archive on S3: one Avro part file per hour of window ends. */
+  static String archiveOnS3(String bucket, List<float[]> data) throws Exception {
+    MinioClient minio = MinioClient.builder().endpoint(S3.s3().endpoint())
+        .credentials(S3.s3().accessKey(), S3.s3().secretKey()).region("us-east-1").build();
+    minio.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+    Map<String, List<FeatureVector>> parts = new java.util.TreeMap<>();
+    for (int i = 0; i < data.size(); i++) {
+      List<Double> values = new ArrayList<>();
+      for (float f : data.get(i)) {
+        values.add((double) f);
+      }
+      Instant end = T0.plusSeconds(60L * i);
+      FeatureVector v = FeatureVector.newBuilder().setSampleId(sampleId(i)).setEntity(ENTITY)
+          .setWindowStart(end.minusSeconds(600)).setWindowEnd(end).setFeatureSetId("synthetic")
+          .setFeatureSetVersion(FSV).setNames(NAMES).setValues(values).setSequence(i).build();
+      parts.computeIfAbsent(FeatureArchiveTest.partition(end), k -> new ArrayList<>()).add(v);
+    }
+    for (Map.Entry<String, List<FeatureVector>> e : parts.entrySet()) {
+      put(minio, bucket, "archive/" + e.getKey() + "/part-0-0", avro(e.getValue()));
+    }
+    // an in-progress part (hidden) and a committed part that is not Avro
+    String last = parts.keySet().stream().reduce((a, b) -> b).orElseThrow();
+    put(minio, bucket, "archive/" + last + "/.part-0-1.inprogress.77", new byte[] {1, 2, 3});
+    put(minio, bucket, "archive/" + last + "/part-1-0", "garbage".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return "s3://" + bucket + "/archive";
+  }
+
+  static byte[] avro(List<FeatureVector> vectors) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    FeatureArchiveTest.writePart(out, vectors);
+    return out.toByteArray();
+  }
+
+  static void put(MinioClient minio, String bucket, String name, byte[] bytes) throws Exception {
+    minio.putObject(PutObjectArgs.builder().bucket(bucket).object(name)
+        .stream(new java.io.ByteArrayInputStream(bytes), bytes.length, -1).build());
+  }
+
+  @Test
+  void aRunOnTheFeatureArchiveLearnsFromTheLabelsTopicAndRecordsWhereItsDataCameFrom() throws Exception {
+    Setup s = setup("archive-model", "auto");
+    List<float[]> data = rows(800);
+    String location = archiveOnS3("archive-model-features", data);
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      List<LabelEvent> burst = new ArrayList<>();
+      burst.add(label("wrong-520", 520, true, null));
+      burst.add(label("undo-520", 520, false, "wrong-520"));
+      burst.addAll(truth(500, 800, "ev-"));
+      burst.add(label("ev-600", 600, anomalous(600), null)); // delivered twice
+      burst.add(LabelEvent.newBuilder(label("unsure-10", 10, false, null)).setLabel(LabelValue.UNSURE).build());
+      publishLabels(producer, "archive-model.labels", burst);
+    }
+    TrainingLabels labels = TrainingLabels.fromTopic(KAFKA.bootstrapServers(), "archive-model.labels",
+        Duration.ofSeconds(30));
+    assertThat(labels.records()).isEqualTo(304);
+    assertThat(labels.size()).isEqualTo(300);
+    assertThat(labels.unusable()).isEqualTo(1);
+    assertThat(labels.source()).isEqualTo("topic archive-model.labels");
+
+    TrainingConfig.Registry r = s.config().registry();
+    FeatureArchive archive = FeatureArchive.open(location, new FeatureArchive.S3(r.s3Endpoint(), r.s3AccessKey(),
+        r.s3SecretKey(), r.s3Region()));
+    ArchiveTraining.Result res = ArchiveTraining.run(s.config(), s.client(), s.events(), archive, null, null,
+        10_000, labels, Clock.systemUTC());
+    assertThat(res.archive().vectors()).isEqualTo(800);
+    assertThat(res.archive().unreadableFiles()).isEqualTo(1);
+    assertThat(res.rows()).isEqualTo(800);
+    assertThat(res.labelsWithFeatures()).isEqualTo(300);
+    RetrainDecision d = res.decision();
+    assertThat(d.trigger()).isEqualTo("manual");
+    assertThat(d.outcome()).isEqualTo(RetrainDecision.Outcome.PROMOTED); // no champion yet
+    assertThat(d.labelsUsed()).isEqualTo(300);
+    assertThat(d.metrics().get("holdout_f1")).isGreaterThan(0.5);
+
+    ModelVersionInfo v = s.client().byAlias("archive-model", "champion").orElseThrow();
+    assertThat(v.version()).isEqualTo(d.version());
+    List<LabelBook.Label> expected = new ArrayList<>();
+    for (int i = 500; i < 800; i++) {
+      expected.add(new LabelBook.Label(sampleId(i), anomalous(i), "ev-" + i, 0));
+    }
+    assertThat(v.tags()).containsEntry(RetrainRun.LABEL_SNAPSHOT_TAG, LabelBook.snapshotId(expected))
+        .containsEntry(Registration.FEATURE_SET_TAG, FSV);
+    Map<String, String> params = new java.util.HashMap<>();
+    s.client().mlflow().getRun(v.runId()).getData().getParamsList().forEach(p -> params.put(p.getKey(), p.getValue()));
+    assertThat(params).containsEntry("features_source", "archive " + location)
+        .containsEntry("labels_source", "topic archive-model.labels")
+        .containsEntry("features_range", "-..-");
+    assertThat(lineage(s.client(), v).path("unlabelled").size()).isGreaterThan(400);
+
+    // a range: only the windows inside it, whole hours outside it not opened; the labels outside it
+    // have no features and are not used; the new candidate is judged against the champion above
+    Instant since = T0.plusSeconds(60L * 700);
+    ArchiveTraining.Result later = ArchiveTraining.run(s.config(), s.client(), s.events(), archive, since, null,
+        10_000, labels, Clock.systemUTC());
+    assertThat(later.archive().vectors()).isEqualTo(100);
+    assertThat(later.archive().prunedFiles()).isEqualTo(11);
+    assertThat(later.labelsWithFeatures()).isEqualTo(100);
+    assertThat(later.decision().labelsUsed()).isEqualTo(100);
+    assertThat(later.decision().championVersion()).isEqualTo(d.version());
+    assertThat(later.decision().metrics()).containsKeys("holdout_f1", "champion_holdout_f1");
   }
 
   @Test
