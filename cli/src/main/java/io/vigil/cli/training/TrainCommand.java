@@ -10,8 +10,8 @@ import io.vigil.registry.client.RegistryException;
 import io.vigil.training.ColdStartConfig;
 import io.vigil.training.TrainingConfig;
 import io.vigil.training.TrainingRun;
-import io.vigil.training.watch.ArchiveTraining;
 import io.vigil.training.watch.FeatureArchive;
+import io.vigil.training.watch.OneOffRun;
 import io.vigil.training.watch.RetrainDecision;
 import io.vigil.training.watch.RetrainWatcher;
 import io.vigil.training.watch.TrainingLabels;
@@ -72,9 +72,11 @@ public final class TrainCommand implements Callable<Integer> {
       + " time. Default: the archive's end.")
   String until;
 
-  @Option(names = "--labels", paramLabel = "SOURCE", defaultValue = "topic", description = "With --archive: topic"
-      + " (every LabelEvent on watch.kafka.labelsTopic) or store (the labeling service's training export;"
-      + " --labeling-url, --labeling-user and VIGIL_LABELING_PASSWORD). Default ${DEFAULT-VALUE}.")
+  @Option(names = "--labels", paramLabel = "SOURCE", description = "With --archive: topic (default; every"
+      + " LabelEvent on watch.kafka.labelsTopic) or store (the labeling service's training export;"
+      + " --labeling-url, --labeling-user and VIGIL_LABELING_PASSWORD). With --data: files (the directory's"
+      + " label files; then the run follows the retrain watcher's rules as with --archive, instead of the"
+      + " cold start).")
   String labels;
 
   @Option(names = "--labeling-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8088",
@@ -132,16 +134,18 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return watch(config, out);
     }
-    if (archive != null) {
-      if (data != null) {
-        throw new UserException("--data and --archive are two different sources: give one");
-      }
-      return fromArchive(config, System.getenv(), out);
+    if (archive != null && data != null) {
+      throw new UserException("--data and --archive are two different sources: give one");
     }
-    if (data == null) {
+    if (archive == null && data == null) {
       throw new UserException("--data or --archive is required (or --watch to retrain from Kafka)");
     }
-    TrainingOptions.checkData(data, format);
+    if (data != null) {
+      TrainingOptions.checkData(data, format);
+    }
+    if (archive != null || labels != null) {
+      return oneOff(config, System.getenv(), out);
+    }
     ColdStartConfig m = config.model();
     RegistryClient client = null;
     if (!noRegistry) {
@@ -184,10 +188,23 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code --archive}: one run on the feature archive and the system's labels. */
-  private int fromArchive(TrainingConfig config, Map<String, String> env, PrintWriter out) {
+  /**
+   * {@code --archive} (labels from the topic or the store), or {@code --data --labels files}: one run
+   * by the retrain watcher's rules.
+   */
+  private int oneOff(TrainingConfig config, Map<String, String> env, PrintWriter out) {
+    String source = labels != null ? labels : "topic";
+    if (data != null && !source.equals("files")) {
+      throw new UserException("with --data, --labels is files (the directory's label files), not " + source);
+    }
+    if (archive != null && source.equals("files")) {
+      throw new UserException("--labels files needs --data: an archive has no label files");
+    }
     if (noRegistry) {
-      throw new UserException("--archive registers and compares with the champion: it needs the registry");
+      throw new UserException("a run with labels registers and compares with the champion: it needs the registry");
+    }
+    if (alias != null) {
+      throw new UserException("a run with labels moves aliases by watch.promotion.policy (auto|review), not --alias");
     }
     Instant from = instant("--since", since);
     Instant to = instant("--until", until);
@@ -200,51 +217,62 @@ public final class TrainCommand implements Callable<Integer> {
     if (rows < 1) {
       throw new UserException("--max-rows must be positive");
     }
-    FeatureArchive source;
-    try {
-      source = FeatureArchive.open(archive, new FeatureArchive.S3(r.s3Endpoint(), r.s3AccessKey(),
-          r.s3SecretKey(), r.s3Region()));
-    } catch (IllegalArgumentException e) {
-      throw new UserException("--archive " + archive + ": " + e.getMessage());
+    FeatureArchive archived = null;
+    TrainingLabels answers = null;
+    if (archive != null) {
+      try {
+        archived = FeatureArchive.open(archive, new FeatureArchive.S3(r.s3Endpoint(), r.s3AccessKey(),
+            r.s3SecretKey(), r.s3Region()));
+      } catch (IllegalArgumentException e) {
+        throw new UserException("--archive " + archive + ": " + e.getMessage());
+      }
+      try {
+        answers = switch (source) {
+          case "topic" -> TrainingLabels.fromTopic(w.kafka().bootstrapServers(), w.kafka().labelsTopic(),
+              Duration.ofSeconds(30));
+          case "store" -> TrainingLabels.fromStore(labelingUrl, labelingUser, env.get("VIGIL_LABELING_PASSWORD"),
+              Duration.ofSeconds(30));
+          default -> throw new UserException("with --archive, --labels is topic or store, not " + source);
+        };
+      } catch (IllegalStateException | IllegalArgumentException | org.apache.kafka.common.KafkaException e) {
+        throw new UserException("labels (" + source + "): " + e.getMessage(), e);
+      }
+      out.printf(Locale.ROOT, "labels:           %,d usable from %s (%,d records, %,d unusable)%n",
+          answers.size(), answers.source(), answers.records(), answers.unusable());
+      out.flush();
+    } else if (from != null || to != null) {
+      throw new UserException("--since and --until select a range of the archive: use them with --archive");
     }
-    TrainingLabels answers;
-    try {
-      answers = switch (labels) {
-        case "topic" -> TrainingLabels.fromTopic(w.kafka().bootstrapServers(), w.kafka().labelsTopic(),
-            Duration.ofSeconds(30));
-        case "store" -> TrainingLabels.fromStore(labelingUrl, labelingUser, env.get("VIGIL_LABELING_PASSWORD"),
-            Duration.ofSeconds(30));
-        default -> throw new UserException("--labels is topic or store, not " + labels);
-      };
-    } catch (IllegalStateException | IllegalArgumentException | org.apache.kafka.common.KafkaException e) {
-      throw new UserException("labels (" + labels + "): " + e.getMessage(), e);
-    }
-    out.printf(Locale.ROOT, "labels:           %,d usable from %s (%,d records, %,d unusable)%n", answers.size(),
-        answers.source(), answers.records(), answers.unusable());
-    out.flush();
     try (KafkaModelEventPublisher events = KafkaModelEventPublisher.create(w.kafka().bootstrapServers(),
             w.kafka().modelEventsTopic());
         RegistryClient client = new RegistryClient(ClientSettings.of(r.trackingUri(), r.s3Endpoint(),
             r.s3AccessKey(), r.s3SecretKey()), events, Clock.systemUTC())) {
-      ArchiveTraining.Result res = ArchiveTraining.run(config, client, events, source, from, to, rows, answers,
-          Clock.systemUTC());
+      OneOffRun.Result res = archived != null
+          ? OneOffRun.onArchive(config, client, events, archived, from, to, rows, answers, Clock.systemUTC())
+          : OneOffRun.onDirectory(config, client, events, data, entities, rows, Clock.systemUTC());
       FeatureArchive.Stats a = res.archive();
-      out.printf(Locale.ROOT, "archive:          %s: %,d files read (%,d outside the range, %,d unreadable),"
-          + " %,d vectors%n", source.location(), a.files(), a.prunedFiles(), a.unreadableFiles(), a.vectors());
+      if (a != null) {
+        out.printf(Locale.ROOT, "archive:          %s: %,d files read (%,d outside the range, %,d unreadable),"
+            + " %,d vectors%n", archived.location(), a.files(), a.prunedFiles(), a.unreadableFiles(), a.vectors());
+      } else {
+        out.printf(Locale.ROOT, "data:             %s: %,d vectors, %,d labelled rows%n", data, res.vectors(),
+            res.labels());
+      }
       out.printf(Locale.ROOT, "rows:             %,d kept (%,d dropped), %,d of the labels have features%n",
           res.rows(), res.dropped(), res.labelsWithFeatures());
       RetrainDecision d = res.decision();
       out.printf(Locale.ROOT, "decision:         %s%s%n", d.outcome(), d.version() == null ? ""
           : " (version " + d.version() + ", label snapshot " + d.labelSnapshot() + ")");
-      d.metrics().forEach((k, v) -> out.printf(Locale.ROOT, "%-17s %.4f%n", k + ":", v));
+      new java.util.TreeMap<>(d.metrics()).forEach((k, v) -> out.printf(Locale.ROOT, "%-24s %.4f%n", k + ":", v));
       out.printf(Locale.ROOT, "reason:           %s%n", d.reason());
       out.flush();
       return d.outcome() == RetrainDecision.Outcome.SKIPPED ? 3 : 0;
     } catch (RegistryException e) {
       throw new UserException("registry " + r.trackingUri() + ": " + e.getMessage()
           + " (is it running? `vigil up` or `vigil registry serve`)", e);
-    } catch (IllegalStateException e) {
-      throw new UserException("--archive " + archive + ": " + e.getMessage(), e);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      throw new UserException((archive != null ? "--archive " + archive : "--data " + data) + ": "
+          + e.getMessage(), e);
     }
   }
 

@@ -319,7 +319,7 @@ class RetrainWatcherTest {
     TrainingConfig.Registry r = s.config().registry();
     FeatureArchive archive = FeatureArchive.open(location, new FeatureArchive.S3(r.s3Endpoint(), r.s3AccessKey(),
         r.s3SecretKey(), r.s3Region()));
-    ArchiveTraining.Result res = ArchiveTraining.run(s.config(), s.client(), s.events(), archive, null, null,
+    OneOffRun.Result res = OneOffRun.onArchive(s.config(), s.client(), s.events(), archive, null, null,
         10_000, labels, Clock.systemUTC());
     assertThat(res.archive().vectors()).isEqualTo(800);
     assertThat(res.archive().unreadableFiles()).isEqualTo(1);
@@ -349,7 +349,7 @@ class RetrainWatcherTest {
     // a range: only the windows inside it, whole hours outside it not opened; the labels outside it
     // have no features and are not used; the new candidate is judged against the champion above
     Instant since = T0.plusSeconds(60L * 700);
-    ArchiveTraining.Result later = ArchiveTraining.run(s.config(), s.client(), s.events(), archive, since, null,
+    OneOffRun.Result later = OneOffRun.onArchive(s.config(), s.client(), s.events(), archive, since, null,
         10_000, labels, Clock.systemUTC());
     assertThat(later.archive().vectors()).isEqualTo(100);
     assertThat(later.archive().prunedFiles()).isEqualTo(11);
@@ -357,6 +357,28 @@ class RetrainWatcherTest {
     assertThat(later.decision().labelsUsed()).isEqualTo(100);
     assertThat(later.decision().championVersion()).isEqualTo(d.version());
     assertThat(later.decision().metrics()).containsKeys("holdout_f1", "champion_holdout_f1");
+  }
+
+  @Test
+  void aRunOnADataDirectoryLearnsFromItsLabelFiles() throws Exception {
+    Setup s = setup("files-model", "review");
+    Path data = io.vigil.training.TestData.smdSlice(dir.resolve("smd-files"), "machine-1-8", 1500, 3000);
+    OneOffRun.Result res = OneOffRun.onDirectory(s.config(), s.client(), s.events(), data, Set.of(), 10_000,
+        Clock.systemUTC());
+    assertThat(res.archive()).isNull();
+    assertThat(res.vectors()).isEqualTo(4500);
+    assertThat(res.labels()).isEqualTo(3000); // every test row is labelled in SMD
+    assertThat(res.labelsWithFeatures()).isEqualTo(3000);
+    RetrainDecision d = res.decision();
+    assertThat(d.labelsUsed()).isEqualTo(3000);
+    assertThat(d.outcome()).isEqualTo(RetrainDecision.Outcome.PROPOSED); // no champion, policy review
+    ModelVersionInfo v = s.client().byAlias("files-model", "challenger").orElseThrow();
+    assertThat(v.version()).isEqualTo(d.version());
+    Map<String, String> params = new java.util.HashMap<>();
+    s.client().mlflow().getRun(v.runId()).getData().getParamsList().forEach(p -> params.put(p.getKey(), p.getValue()));
+    assertThat(params).containsEntry("features_source", "data " + data)
+        .containsEntry("labels_source", "label files of " + data)
+        .containsEntry("labels_holdout", "900");
   }
 
   @Test
