@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
         "With --archive instead of --data: train on what the running system recorded, the feature archive"
         + " (S3 or a directory) and the labels from the labels topic or the label store, by the retrain"
         + " watcher's rules (holdout of the latest labels, supervised head, champion comparison, promotion"
-        + " per watch.promotion.policy). Exit code 3 when there was too little data to train.",
+        + " per watch.promotion.policy). --data DIR --labels files does the same on a data directory with its"
+        + " label files. Exit code 3 when there was too little data to train.",
         "Configuration: training.yaml keys (see training/README.md), overridden by VIGIL_TRAINING__*"
         + " variables, overridden by these options."})
 public final class TrainCommand implements Callable<Integer> {
@@ -87,8 +88,8 @@ public final class TrainCommand implements Callable<Integer> {
       + " account; its password is read from VIGIL_LABELING_PASSWORD.")
   String labelingUser;
 
-  @Option(names = "--max-rows", paramLabel = "N", description = "With --archive: newest vectors kept for the run"
-      + " (default: watch.data.maxStoredFeatures).")
+  @Option(names = "--max-rows", paramLabel = "N", description = "With --archive or --labels files: newest vectors"
+      + " kept for the run (default: watch.data.maxStoredFeatures).")
   Integer maxRows;
 
   @Option(names = "--format", paramLabel = "FORMAT",
