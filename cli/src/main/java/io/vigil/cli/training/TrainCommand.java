@@ -8,6 +8,7 @@ import io.vigil.registry.client.ModelEventPublisher;
 import io.vigil.registry.client.RegistryClient;
 import io.vigil.registry.client.RegistryException;
 import io.vigil.training.ColdStartConfig;
+import io.vigil.training.EpochListener;
 import io.vigil.training.TrainingConfig;
 import io.vigil.training.TrainingRun;
 import io.vigil.training.watch.FeatureArchive;
@@ -65,12 +66,13 @@ public final class TrainCommand implements Callable<Integer> {
       + " labels, champion comparison, watch.promotion.policy).")
   String archive;
 
-  @Option(names = "--since", paramLabel = "INSTANT", description = "With --archive: windows ending at or after"
-      + " this time (ISO-8601, e.g. 2026-11-01T00:00:00Z). Default: the archive's start.")
+  @Option(names = "--since", paramLabel = "TIME", description = "With --archive: windows ending at or after"
+      + " this time: an ISO-8601 instant (2026-11-01T00:00:00Z) or a duration before now (P30D). Default: the"
+      + " archive's start.")
   String since;
 
-  @Option(names = "--until", paramLabel = "INSTANT", description = "With --archive: windows ending before this"
-      + " time. Default: the archive's end.")
+  @Option(names = "--until", paramLabel = "TIME", description = "With --archive: windows ending before this"
+      + " time (an instant or a duration before now). Default: the archive's end.")
   String until;
 
   @Option(names = "--labels", paramLabel = "SOURCE", description = "With --archive: topic (default; every"
@@ -154,9 +156,7 @@ public final class TrainCommand implements Callable<Integer> {
       client = new RegistryClient(ClientSettings.of(r.trackingUri(), r.s3Endpoint(), r.s3AccessKey(),
           r.s3SecretKey()), ModelEventPublisher.discarding(), Clock.systemUTC());
     }
-    ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(m.epochs())
-        .setStyle(ProgressBarStyle.ASCII).setUnit(" epochs", 1).setUpdateIntervalMillis(200)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+    ProgressBar bar = progressBar(m.epochs());
     TrainingRun.Result result;
     try {
       result = new TrainingRun(config, client).run(data, entities, this.out, alias, (epoch, epochs, loss) -> {
@@ -248,9 +248,16 @@ public final class TrainCommand implements Callable<Integer> {
             w.kafka().modelEventsTopic());
         RegistryClient client = new RegistryClient(ClientSettings.of(r.trackingUri(), r.s3Endpoint(),
             r.s3AccessKey(), r.s3SecretKey()), events, Clock.systemUTC())) {
-      OneOffRun.Result res = archived != null
-          ? OneOffRun.onArchive(config, client, events, archived, from, to, rows, answers, Clock.systemUTC())
-          : OneOffRun.onDirectory(config, client, events, data, entities, rows, Clock.systemUTC());
+      OneOffRun.Result res;
+      try (ProgressBar bar = progressBar(config.model().epochs())) {
+        EpochListener progress = (epoch, epochs, loss) -> {
+          bar.stepTo(epoch);
+          bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
+        };
+        res = archived != null
+            ? OneOffRun.onArchive(config, client, events, archived, from, to, rows, answers, progress, Clock.systemUTC())
+            : OneOffRun.onDirectory(config, client, events, data, entities, rows, progress, Clock.systemUTC());
+      }
       FeatureArchive.Stats a = res.archive();
       if (a != null) {
         out.printf(Locale.ROOT, "archive:          %s: %,d files read (%,d outside the range, %,d unreadable),"
@@ -277,14 +284,30 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** Training epochs on stderr. */
+  private static ProgressBar progressBar(int epochs) {
+    return new ProgressBarBuilder().setTaskName("train").setInitialMax(epochs).setStyle(ProgressBarStyle.ASCII)
+        .setUnit(" epochs", 1).setUpdateIntervalMillis(200).setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .build();
+  }
+
+  /** An ISO-8601 instant, or an ISO-8601 duration meaning that long before now (e.g. P7D). */
   private static Instant instant(String option, String value) {
     if (value == null) {
       return null;
     }
     try {
+      if (value.startsWith("P") || value.startsWith("p")) {
+        Duration ago = Duration.parse(value);
+        if (ago.isNegative()) {
+          throw new UserException(option + " takes a positive duration, not " + value);
+        }
+        return Instant.now().minus(ago);
+      }
       return Instant.parse(value);
     } catch (java.time.format.DateTimeParseException e) {
-      throw new UserException(option + " takes an ISO-8601 instant such as 2026-11-01T00:00:00Z, not " + value);
+      throw new UserException(option + " takes an ISO-8601 instant such as 2026-11-01T00:00:00Z or a duration"
+          + " before now such as P7D, not " + value);
     }
   }
 

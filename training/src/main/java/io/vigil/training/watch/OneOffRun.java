@@ -10,6 +10,7 @@ import io.vigil.features.OfflineFeatures;
 import io.vigil.registry.client.ModelEventPublisher;
 import io.vigil.registry.client.RegistryClient;
 import io.vigil.schemas.FeatureVector;
+import io.vigil.training.EpochListener;
 import io.vigil.training.FeatureSets;
 import io.vigil.training.TrainingConfig;
 import java.nio.file.Path;
@@ -61,7 +62,8 @@ public final class OneOffRun {
    * @param until null = to its end
    */
   public static Result onArchive(TrainingConfig config, RegistryClient registry, ModelEventPublisher events,
-      FeatureArchive archive, Instant since, Instant until, int maxRows, TrainingLabels labels, Clock clock) {
+      FeatureArchive archive, Instant since, Instant until, int maxRows, TrainingLabels labels, EpochListener progress,
+      Clock clock) {
     requireNonNull(archive, "archive");
     requireNonNull(labels, "labels");
     FeatureStore store = store(maxRows);
@@ -71,12 +73,12 @@ public final class OneOffRun {
     sources.put("features_range", (since == null ? "-" : since.toString()) + ".." + (until == null ? "-"
         : until.toString()));
     sources.put("labels_source", labels.source());
-    return run(config, registry, events, store, stats, stats.vectors(), labels.bySample(), sources, clock);
+    return run(config, registry, events, store, stats, stats.vectors(), labels.bySample(), sources, progress, clock);
   }
 
   /** @param entities only these (empty = all) */
   public static Result onDirectory(TrainingConfig config, RegistryClient registry, ModelEventPublisher events,
-      Path data, Set<String> entities, int maxRows, Clock clock) {
+      Path data, Set<String> entities, int maxRows, EpochListener progress, Clock clock) {
     Dataset all = Dataset.open(data, DatasetOptions.defaults().withEntities(entities).withSplit(Split.ALL));
     FeatureStore store = store(maxRows);
     Map<String, LabelBook.Label> labels = new TreeMap<>();
@@ -97,7 +99,7 @@ public final class OneOffRun {
     Map<String, String> sources = new LinkedHashMap<>();
     sources.put("features_source", "data " + data);
     sources.put("labels_source", "label files of " + data);
-    return run(config, registry, events, store, null, vectors, labels, sources, clock);
+    return run(config, registry, events, store, null, vectors, labels, sources, progress, clock);
   }
 
   private static FeatureStore store(int maxRows) {
@@ -109,11 +111,11 @@ public final class OneOffRun {
 
   private static Result run(TrainingConfig config, RegistryClient registry, ModelEventPublisher events,
       FeatureStore store, FeatureArchive.Stats stats, long vectors, Map<String, LabelBook.Label> labels,
-      Map<String, String> sources, Clock clock) {
+      Map<String, String> sources, EpochListener progress, Clock clock) {
     Map<String, LabelBook.Label> usable = new TreeMap<>(labels);
     usable.keySet().removeIf(id -> store.get(id) == null);
     RetrainDecision d = new RetrainRun(config, registry, events, clock).execute(1, "manual", usable,
-        store.snapshot(), sources);
+        store.snapshot(), sources, requireNonNull(progress, "progress"));
     return new Result(stats, vectors, store.size(), store.evicted() + store.unusable(), labels.size(),
         usable.size(), d);
   }

@@ -14,6 +14,7 @@ import io.vigil.registry.client.RegistryClient;
 import io.vigil.registry.client.RunRef;
 import io.vigil.schemas.ModelEvent;
 import io.vigil.schemas.ModelEventType;
+import io.vigil.training.EpochListener;
 import io.vigil.training.FeatureMatrix;
 import io.vigil.training.ReferenceProfile;
 import io.vigil.training.Retraining;
@@ -78,9 +79,10 @@ final class RetrainRun {
   /**
    * @param sources where the rows and labels came from, logged as run params (e.g. {@code
    *     features_source}, {@code labels_source})
+   * @param progress told after every epoch of the autoencoder (a progress bar)
    */
   RetrainDecision execute(int runNumber, String trigger, Map<String, LabelBook.Label> labels,
-      List<FeatureStore.Row> rows, Map<String, String> sources) {
+      List<FeatureStore.Row> rows, Map<String, String> sources, EpochListener progress) {
     WatchConfig w = config.watch();
     String modelName = config.registry().modelName();
     String actor = w.promotion().actor();
@@ -150,7 +152,10 @@ final class RetrainRun {
       Retraining.HoldoutMetrics candidateMetrics;
       try (Retraining.Candidate c = Retraining.train(config.model(), config.head(), unsupMatrix, learnMatrix,
           learnLabels, all.get(0).featureSetId(), fsv,
-          (e, n, loss) -> registry.logMetric(run.runId(), "train_loss", loss, e))) {
+          (e, n, loss) -> {
+            registry.logMetric(run.runId(), "train_loss", loss, e);
+            progress.onEpoch(e, n, loss);
+          })) {
         head = c.head();
         clean(modelDir);
         ModelArtifacts.save(c.artifact(), modelDir);

@@ -9,6 +9,7 @@ import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.LabelEvent;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
+import io.vigil.training.EpochListener;
 import io.vigil.training.Retraining;
 import io.vigil.training.TrainingConfig;
 import java.time.Clock;
@@ -289,7 +290,7 @@ public final class RetrainWatcher implements AutoCloseable {
     try {
       d = runner.execute(number, trigger, labelSnapshot, featureSnapshot,
           Map.of("features_source", "topic " + w.kafka().featuresTopic(),
-              "labels_source", "topic " + w.kafka().labelsTopic()));
+              "labels_source", "topic " + w.kafka().labelsTopic()), EpochListener.none());
       if (d.version() != null) {
         lastVersion.set(d.version());
       }

@@ -320,7 +320,7 @@ class RetrainWatcherTest {
     FeatureArchive archive = FeatureArchive.open(location, new FeatureArchive.S3(r.s3Endpoint(), r.s3AccessKey(),
         r.s3SecretKey(), r.s3Region()));
     OneOffRun.Result res = OneOffRun.onArchive(s.config(), s.client(), s.events(), archive, null, null,
-        10_000, labels, Clock.systemUTC());
+        10_000, labels, io.vigil.training.EpochListener.none(), Clock.systemUTC());
     assertThat(res.archive().vectors()).isEqualTo(800);
     assertThat(res.archive().unreadableFiles()).isEqualTo(1);
     assertThat(res.rows()).isEqualTo(800);
@@ -350,7 +350,7 @@ class RetrainWatcherTest {
     // have no features and are not used; the new candidate is judged against the champion above
     Instant since = T0.plusSeconds(60L * 700);
     OneOffRun.Result later = OneOffRun.onArchive(s.config(), s.client(), s.events(), archive, since, null,
-        10_000, labels, Clock.systemUTC());
+        10_000, labels, io.vigil.training.EpochListener.none(), Clock.systemUTC());
     assertThat(later.archive().vectors()).isEqualTo(100);
     assertThat(later.archive().prunedFiles()).isEqualTo(11);
     assertThat(later.labelsWithFeatures()).isEqualTo(100);
@@ -363,9 +363,11 @@ class RetrainWatcherTest {
   void aRunOnADataDirectoryLearnsFromItsLabelFiles() throws Exception {
     Setup s = setup("files-model", "review");
     Path data = io.vigil.training.TestData.smdSlice(dir.resolve("smd-files"), "machine-1-8", 1500, 3000);
+    List<Integer> epochs = new CopyOnWriteArrayList<>();
     OneOffRun.Result res = OneOffRun.onDirectory(s.config(), s.client(), s.events(), data, Set.of(), 10_000,
-        Clock.systemUTC());
+        (e, n, loss) -> epochs.add(e), Clock.systemUTC());
     assertThat(res.archive()).isNull();
+    assertThat(epochs).containsExactly(1, 2, 3, 4, 5); // the progress bar's ticks
     assertThat(res.vectors()).isEqualTo(4500);
     assertThat(res.labels()).isEqualTo(3000); // every test row is labelled in SMD
     assertThat(res.labelsWithFeatures()).isEqualTo(3000);
