@@ -126,6 +126,37 @@ class VigilChartTest {
   }
 
   @Test
+  void archiveRunsAreAForbidConcurrencyCronJobOnTheWatchersConfigAndTheFeatureArchive() {
+    assertThat(CHART.renderDefaults(Map.of()).ofKind("CronJob")).isEmpty();
+    Manifests m = CHART.renderDefaults(Map.of("retrainWatcher.archiveRuns.enabled", true));
+    Map<String, Object> cron = m.get("CronJob", "vigil-archive-training");
+    assertThat(Y.str(cron, "spec.schedule")).isEqualTo("0 3 * * 0");
+    assertThat(Y.str(cron, "spec.concurrencyPolicy")).isEqualTo("Forbid");
+    Map<String, Object> job = Y.map(cron, "spec.jobTemplate");
+    Map<String, Object> c = container(job);
+    assertThat(Y.list(c, "command")).containsExactly("java", "-jar", "/opt/vigil/vigil-cli.jar");
+    assertThat(Y.list(c, "args")).containsExactly("train", "--archive", "s3://vigil-features/archive", "--labels",
+        "topic", "--config", "/etc/vigil/training.yaml", "--since", "P30D");
+    assertThat(Y.str(job, "spec.template.spec.volumes.0.configMap.name")).isEqualTo("vigil-retrain-watcher");
+    assertThat(envOf(c)).containsKeys("VIGIL_TRAINING__REGISTRY__S3_ACCESS_KEY", "VIGIL_TRAINING__REGISTRY__S3_SECRET_KEY");
+    assertThat(Y.at(c, "securityContext.readOnlyRootFilesystem")).isEqualTo(true);
+
+    // labels from the label store: a reviewer account, its password from a Secret, never from a value
+    Map<String, Object> store = container(Y.map(CHART.renderDefaults(Map.of("retrainWatcher.archiveRuns.enabled", true,
+        "retrainWatcher.archiveRuns.labels", "store", "retrainWatcher.archiveRuns.labelingUser", "reviewer",
+        "retrainWatcher.archiveRuns.labelingPasswordSecret", "labeling-reviewer")).get("CronJob",
+        "vigil-archive-training"), "spec.jobTemplate"));
+    assertThat(Y.list(store, "args")).containsSubsequence("--labels", "store", "--labeling-url",
+        "http://vigil-labeling:8088", "--labeling-user", "reviewer");
+    assertThat(envOf(store)).containsKey("VIGIL_LABELING_PASSWORD");
+    assertThatThrownBy(() -> CHART.renderDefaults(Map.of("retrainWatcher.archiveRuns.enabled", true,
+        "retrainWatcher.archiveRuns.labels", "store"))).hasMessageContaining("labelingUser");
+    // the production values run it weekly on 90 days (and lint it strictly, see above)
+    assertThat(Y.list(container(Y.map(CHART.renderProduction(Map.of()).get("CronJob", "vigil-archive-training"),
+        "spec.jobTemplate")), "args")).containsSubsequence("--since", "P90D");
+  }
+
+  @Test
   void probesPointAtTheRealEndpointsOnThePortsTheServicesListenOn() throws IOException {
     Manifests m = CHART.renderDefaults(Map.of());
     Map<String, String> env = fakeSecretEnv();
