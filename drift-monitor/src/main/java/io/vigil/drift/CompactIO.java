@@ -19,6 +19,7 @@ import org.apache.flink.core.memory.DataOutputView;
 final class CompactIO {
 
   private static final VarHandle DOUBLES = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle FLOATS = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final int CHUNK = 8 * 1024;
 
@@ -57,6 +58,43 @@ final class CompactIO {
       }
       out.write(buf, 0, 8 * n);
     }
+  }
+
+  void writeFloats(float[] a, DataOutputView out) throws IOException {
+    if (a == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(a.length);
+    for (int from = 0; from < a.length; from += CHUNK / 4) {
+      int n = Math.min(CHUNK / 4, a.length - from);
+      for (int i = 0; i < n; i++) {
+        FLOATS.set(buf, 4 * i, a[from + i]);
+      }
+      out.write(buf, 0, 4 * n);
+    }
+  }
+
+  float[] readFloats(DataInputView in) throws IOException {
+    int len = in.readInt();
+    if (len < 0) {
+      return null;
+    }
+    float[] a = new float[len];
+    for (int from = 0; from < len; from += CHUNK / 4) {
+      int n = Math.min(CHUNK / 4, len - from);
+      in.readFully(buf, 0, 4 * n);
+      for (int i = 0; i < n; i++) {
+        a[from + i] = (float) FLOATS.get(buf, 4 * i);
+      }
+    }
+    return a;
+  }
+
+  /** Doubles written by {@link #writeDoubles}, narrowed to floats (state of an earlier format). */
+  float[] readDoublesAsFloats(DataInputView in) throws IOException {
+    double[] d = readDoubles(in);
+    return d == null ? null : FeatureValues.narrow(d);
   }
 
   double[] readDoubles(DataInputView in) throws IOException {

@@ -25,7 +25,12 @@ public class DriftInput {
   public String featureSetVersion;
   /** Feature names, or null when the producer omitted them. */
   public String[] names;
-  public double[] values;
+  /**
+   * The values as {@code float}s ({@link FeatureValues#narrow}): training builds the reference
+   * profiles from {@code float} features, so a live value lands in the cell its training twin would,
+   * and the join's input, state and checkpoints carry half the bytes.
+   */
+  public float[] values;
 
   // prediction
   public String modelName;

@@ -17,7 +17,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * arrays, the 307 values in bulk ({@link CompactIO}). Flink's POJO serializer wrote the values one by
  * one and the strings char by char, through reflective field access, on both sides of the edge.
  * Chosen for the class by {@link Factory} ({@code @TypeInfo} on {@link DriftInput}), so every stream
- * of {@code DriftInput} uses it. Format version 1.
+ * of {@code DriftInput} uses it. Format version 2 (the values as floats); the serializer is used only on
+ * network edges, never for state.
  */
 public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
   private static final long serialVersionUID = 1L;
@@ -99,7 +100,7 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
         io.writeString(n, out);
       }
     }
-    io.writeDoubles(d.values, out);
+    io.writeFloats(d.values, out);
     io.writeString(d.modelName, out);
     io.writeString(d.modelVersion, out);
     io.writeString(d.topic, out);
@@ -132,7 +133,7 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
         d.names[i] = io.readString(in);
       }
     }
-    d.values = io.readDoubles(in);
+    d.values = io.readFloats(in);
     d.modelName = io.readString(in);
     d.modelVersion = io.readString(in);
     d.topic = io.readString(in);

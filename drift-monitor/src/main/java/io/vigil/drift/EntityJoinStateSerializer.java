@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -16,8 +17,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * and written to the stream in one call. The join's state is as large as the event time the
  * watermark trails the inputs by (in a catch-up, hours of samples, each with its 307 values), and
  * the heap backend serializes all of it on every checkpoint: Flink's POJO serializer wrote it value
- * by value and took about a sixth of the job's CPU in {@code vigil bench drift}. Format version 1;
- * a change of format needs a new snapshot version.
+ * by value and took about a sixth of the job's CPU in {@code vigil bench drift}.
+ *
+ * <p>Format version 2 writes the values as floats ({@link FeatureValues}); version 1 wrote doubles.
+ * State written in format 1 is migrated on restore: {@link Snapshot} restores a format-1 reader
+ * (doubles read and narrowed) and tells Flink the state is compatible after migration, so the heap
+ * backend reads it with that and writes format 2 from then on.
  */
 public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoinState> {
   private static final long serialVersionUID = 1L;
@@ -26,8 +31,24 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
   private static final int MATCHED = 2;
   private static final int PENDING = 4;
 
+  /** The format this instance reads and writes: {@link #FORMAT} or 1 (doubles). */
+  static final int FORMAT = 2;
+
+  private final int format;
+
   /** One waiting sample is assembled here and written to the (checkpoint) stream in one call. */
   private transient DataOutputSerializer buffer;
+
+  public EntityJoinStateSerializer() {
+    this(FORMAT);
+  }
+
+  EntityJoinStateSerializer(int format) {
+    if (format != 1 && format != FORMAT) {
+      throw new IllegalArgumentException("entity join state format " + format + " is unknown");
+    }
+    this.format = format;
+  }
 
   @Override
   public boolean isImmutableType() {
@@ -36,7 +57,7 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
 
   @Override
   public TypeSerializer<EntityJoinState> duplicate() {
-    return new EntityJoinStateSerializer(); // the scratch buffer is per instance
+    return new EntityJoinStateSerializer(format); // the scratch buffer is per instance
   }
 
   @Override
@@ -84,12 +105,12 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
     for (Map.Entry<String, JoinState> e : state.samples.entrySet()) {
       out.clear();
       io.writeString(e.getKey(), out);
-      write(e.getValue(), io, out);
+      write(e.getValue(), io, out, format);
       target.write(out.getSharedBuffer(), 0, out.length());
     }
   }
 
-  private static void write(JoinState s, CompactIO io, DataOutputSerializer out) throws IOException {
+  private static void write(JoinState s, CompactIO io, DataOutputSerializer out, int format) throws IOException {
     out.writeByte((s.hasVector ? HAS_VECTOR : 0) | (s.matched ? MATCHED : 0) | (s.pending != null ? PENDING : 0));
     out.writeLong(s.time);
     io.writeString(s.entity, out);
@@ -102,7 +123,18 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
         io.writeString(n, out);
       }
     }
-    io.writeDoubles(s.values, out);
+    if (format == 1) {
+      double[] d = null;
+      if (s.values != null) {
+        d = new double[s.values.length];
+        for (int i = 0; i < d.length; i++) {
+          d[i] = s.values[i];
+        }
+      }
+      io.writeDoubles(d, out);
+    } else {
+      io.writeFloats(s.values, out);
+    }
     if (s.pending != null) {
       out.writeInt(s.pending.length);
       for (JoinState.PendingPrediction p : s.pending) {
@@ -128,12 +160,12 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
     state.timer = timer;
     for (int i = 0; i < n; i++) {
       String id = io.readString(in);
-      state.samples.put(id, read(io, in));
+      state.samples.put(id, read(io, in, format));
     }
     return state;
   }
 
-  private static JoinState read(CompactIO io, DataInputView in) throws IOException {
+  private static JoinState read(CompactIO io, DataInputView in, int format) throws IOException {
     JoinState s = new JoinState();
     int flags = in.readByte();
     s.hasVector = (flags & HAS_VECTOR) != 0;
@@ -148,7 +180,7 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
         s.names[i] = io.readString(in);
       }
     }
-    s.values = io.readDoubles(in);
+    s.values = format == 1 ? io.readDoublesAsFloats(in) : io.readFloats(in);
     if ((flags & PENDING) != 0) {
       s.pending = new JoinState.PendingPrediction[in.readInt()];
       for (int i = 0; i < s.pending.length; i++) {
@@ -170,10 +202,53 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
     return new Snapshot();
   }
 
-  /** Format version 1 of the serializer (no configuration). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof EntityJoinStateSerializer other && other.format == format;
+  }
+
+  @Override
+  public int hashCode() {
+    return EntityJoinStateSerializer.class.hashCode() * 31 + format;
+  }
+
+  /**
+   * The serializer's snapshot, versioned by format: {@link SimpleTypeSerializerSnapshot}'s own
+   * version 3 is format 1 (doubles), version {@link #FLOATS} format 2. A format-1 snapshot restores a
+   * format-1 reader and is compatible after migration.
+   */
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<EntityJoinState> {
+    /** Snapshot version of format 2 (the base class's versions end at 3). */
+    static final int FLOATS = 4;
+    private int readVersion = FLOATS;
+
     public Snapshot() {
       super(EntityJoinStateSerializer::new);
+    }
+
+    @Override
+    public int getCurrentVersion() {
+      return FLOATS;
+    }
+
+    @Override
+    public void readSnapshot(int version, DataInputView in, ClassLoader loader) throws IOException {
+      readVersion = version;
+      super.readSnapshot(Math.min(version, 3), in, loader);
+    }
+
+    @Override
+    public TypeSerializer<EntityJoinState> restoreSerializer() {
+      return new EntityJoinStateSerializer(readVersion < FLOATS ? 1 : FORMAT);
+    }
+
+    @Override
+    public TypeSerializerSchemaCompatibility<EntityJoinState> resolveSchemaCompatibility(
+        TypeSerializerSnapshot<EntityJoinState> old) {
+      if (old instanceof Snapshot s && s.readVersion < FLOATS) {
+        return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
+      }
+      return super.resolveSchemaCompatibility(old);
     }
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Reads a single-object-encoded {@link FeatureVector} written with the <em>current</em> schema
- * straight into a {@link DriftInput}: the values land in a {@code double[]} without a {@code
+ * straight into a {@link DriftInput}: the values land in a {@code float[]} without a {@code
  * List<Double>} of boxed values in between (the generic Avro path allocates one {@code Double} per
  * feature). Anything else — another writer schema (an older release, resolved by {@code AvroSerde}),
  * a bad header, a body that does not end where the schema says — returns null, and the caller takes
@@ -66,7 +66,7 @@ final class FastVectorReader extends FastAvroReader {
           pos += 8;
         }
       }
-      d.values = Arrays.copyOf(buffer, m);
+      d.values = FeatureValues.narrow(buffer, m);
       readLong(); // sequence
       return end() ? d : null;
     } catch (RuntimeException e) {

@@ -15,7 +15,7 @@ public class JoinState {
   public String entity;
   public String featureSetVersion;
   public String[] names;
-  public double[] values;
+  public float[] values;
   /** Predictions that came before the vector, or null. */
   public PendingPrediction[] pending;
 

@@ -142,7 +142,7 @@ public final class ReferenceModel {
    * adds it into {@code w}: its flat cell per feature, and the values that fell under or over the
    * edges into the out-of-range sums.
    */
-  public void addTo(WindowAccumulator w, double[] vector, double score, double probability, boolean anomaly) {
+  public void addTo(WindowAccumulator w, float[] vector, double score, double probability, boolean anomaly) {
     int f = features.size();
     w.ensure(totalCells, f + 1);
     long[] counts = w.counts;

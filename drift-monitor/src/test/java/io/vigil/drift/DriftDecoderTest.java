@@ -34,7 +34,7 @@ class DriftDecoderTest {
     FeatureVector v = FeatureVector.newBuilder().setSampleId("s-1").setEntity("e").setWindowStart(t).setWindowEnd(t)
         .setFeatureSetId("x").setFeatureSetVersion("fs-1").setValues(List.of(1.0, 2.0)).build();
     DriftInput f = new DriftDecoder(DriftInput.Kind.FEATURES).decode("t", 0, 1, null, AvroSerde.of(FeatureVector.class).encode(v));
-    assertThat(f.values).containsExactly(1.0, 2.0);
+    assertThat(f.values).containsExactly(1.0f, 2.0f);
     assertThat(f.names).isNull();
     assertThat(f.time).isEqualTo(t.toEpochMilli());
   }

@@ -45,7 +45,7 @@ class EntityJoinTest {
     d.entity = entity;
     d.time = minute * MIN;
     d.featureSetVersion = "fs-1";
-    d.values = new double[] {minute, -minute};
+    d.values = new float[] {minute, -minute};
     return d;
   }
 

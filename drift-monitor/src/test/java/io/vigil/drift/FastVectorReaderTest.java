@@ -36,7 +36,7 @@ class FastVectorReaderTest {
     d.entity = v.getEntity();
     d.time = v.getWindowEnd().toEpochMilli();
     d.featureSetVersion = v.getFeatureSetVersion();
-    d.values = v.getValues().stream().mapToDouble(Double::doubleValue).toArray();
+    d.values = FeatureValues.narrow(v.getValues().stream().mapToDouble(Double::doubleValue).toArray());
     d.names = v.getNames().isEmpty() ? null : v.getNames().toArray(new String[0]);
     return d;
   }

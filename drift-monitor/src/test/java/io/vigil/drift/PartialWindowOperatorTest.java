@@ -59,7 +59,7 @@ class PartialWindowOperatorTest {
     d.entity = "h1";
     d.time = time;
     d.featureSetVersion = SET.version();
-    d.values = RND.doubles(SET.featureNames().size()).map(x -> x * 3 - 1.5).toArray();
+    d.values = FeatureValues.narrow(RND.doubles(SET.featureNames().size()).map(x -> x * 3 - 1.5).toArray());
     d.modelName = "m";
     d.modelVersion = version;
     d.score = RND.nextDouble();

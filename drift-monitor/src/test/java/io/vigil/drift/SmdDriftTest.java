@@ -65,7 +65,7 @@ class SmdDriftTest {
       WindowAccumulator acc = new WindowAccumulator();
       for (int i = w * WINDOW; i < Math.min(vectors.size(), (w + 1) * WINDOW); i++) {
         double s = replay.score(f.get(i));
-        ref.addTo(acc, f.get(i), s, SmdReplay.probability(s, replay.threshold), s > replay.threshold);
+        ref.addTo(acc, FeatureValues.narrow(f.get(i)), s, SmdReplay.probability(s, replay.threshold), s > replay.threshold);
       }
       WindowEvaluator.Assessment a = eval.assess(ref, acc, state);
       out.add(a);

@@ -17,6 +17,7 @@ class StateSerializersTest {
   /** Field by field, NaN equal to NaN. */
   private static <T> void same(T actual, T expected) {
     assertThat(actual).usingRecursiveComparison().withComparatorForType(Double::compare, Double.class)
+        .withComparatorForType(Float::compare, Float.class)
         .isEqualTo(expected);
   }
 
@@ -54,9 +55,9 @@ class StateSerializersTest {
     s.entity = "machine-é-1";
     s.featureSetVersion = "fs-1";
     s.names = new String[] {"cpu_r.w10.mean", "ü"};
-    s.values = new double[1500]; // more than one scratch chunk
+    s.values = new float[1500]; // more than one scratch chunk
     for (int i = 0; i < s.values.length; i++) {
-      s.values[i] = i % 9 == 0 ? Double.NaN : rnd.nextGaussian() * 1e12;
+      s.values[i] = i % 9 == 0 ? Float.NaN : (float) (rnd.nextGaussian() * 1e12);
     }
     JoinState.PendingPrediction p = new JoinState.PendingPrediction();
     p.time = 5;
@@ -116,6 +117,40 @@ class StateSerializersTest {
   }
 
   @Test
+  void joinStateOfTheDoublesFormatIsMigratedToFloatsOnRestore() throws IOException {
+    // a sample as format 1 wrote it: its values as doubles
+    JoinState s = new JoinState();
+    s.hasVector = true;
+    s.time = 7;
+    s.entity = "e";
+    s.values = new float[] {1.5f, -2.25f, Float.NaN, 3e38f};
+    EntityJoinState entity = new EntityJoinState();
+    entity.timer = 9;
+    entity.samples.put("s-1", s);
+    EntityJoinStateSerializer doubles = new EntityJoinStateSerializer(1);
+    DataOutputSerializer old = new DataOutputSerializer(64);
+    doubles.serialize(entity, old);
+
+    // its snapshot: SimpleTypeSerializerSnapshot's version 3, no body
+    EntityJoinStateSerializer.Snapshot before = new EntityJoinStateSerializer.Snapshot();
+    before.readSnapshot(3, new DataInputDeserializer(new byte[0]), StateSerializersTest.class.getClassLoader());
+    assertThat(new EntityJoinStateSerializer().snapshotConfiguration().resolveSchemaCompatibility(before)
+        .isCompatibleAfterMigration()).isTrue();
+    EntityJoinState restored = before.restoreSerializer().deserialize(new DataInputDeserializer(old.getCopyOfBuffer()));
+    same(restored, entity);
+    // and written again in format 2: floats, half the bytes of the values
+    DataOutputSerializer now = new DataOutputSerializer(64);
+    new EntityJoinStateSerializer().serialize(restored, now);
+    assertThat(old.length() - now.length()).isEqualTo(4 * 4);
+  }
+
+  @Test
+  void valuesBeyondTheFloatRangeAreClampedAndNonFiniteOnesKept() {
+    assertThat(FeatureValues.narrow(new double[] {1e300, -1e300, Double.NaN, Double.POSITIVE_INFINITY, 0.1}))
+        .containsExactly(Float.MAX_VALUE, -Float.MAX_VALUE, Float.NaN, Float.POSITIVE_INFINITY, 0.1f);
+  }
+
+  @Test
   void windowStateOfTheDenseFormatIsIncompatible() throws IOException {
     // a snapshot written before the sparse format: SimpleTypeSerializerSnapshot's version 3, no body
     WindowAccumulatorSerializer.Snapshot dense = new WindowAccumulatorSerializer.Snapshot();
@@ -167,8 +202,8 @@ class StateSerializersTest {
     vector.time = 1_700_000_000_000L;
     vector.featureSetVersion = "fs-1";
     vector.names = new String[] {"a.last", null, "ü"};
-    vector.values = new Random(1).doubles(1500).toArray(); // more than one scratch chunk
-    vector.values[3] = Double.NaN;
+    vector.values = FeatureValues.narrow(new Random(1).doubles(1500).toArray()); // more than one scratch chunk
+    vector.values[3] = Float.NaN;
     same(roundTrip(ser, vector), vector);
     DriftInput prediction = new DriftInput();
     prediction.kind = DriftInput.Kind.PREDICTION;

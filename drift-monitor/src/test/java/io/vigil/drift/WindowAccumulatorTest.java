@@ -29,7 +29,7 @@ class WindowAccumulatorTest {
     WindowAccumulator right = new WindowAccumulator();
     WindowAccumulator direct = new WindowAccumulator();
     for (int i = 0; i < 200; i++) {
-      double[] x = {rnd.nextGaussian(), rnd.nextDouble() * 3 - 1, rnd.nextDouble()};
+      float[] x = {(float) rnd.nextGaussian(), (float) (rnd.nextDouble() * 3 - 1), (float) rnd.nextDouble()};
       double score = rnd.nextDouble() * 2;
       double prob = rnd.nextDouble();
       // the sample binned by hand against the reference's edges: features in profile order (the
