@@ -451,10 +451,10 @@ public final class DriftBench implements Callable<Integer> {
     int f = ref.featureCount();
     WindowAccumulator acc = new WindowAccumulator();
     for (int s = 0; s < 60; s++) {
-      double[] x = new double[f];
+      float[] x = new float[f]; // the job's values are floats (FeatureValues)
       for (int i = 0; i < f; i++) {
         ReferenceProfile.Hist h = profile.features().get(i);
-        x[i] = h.mean() + h.std() * rnd.nextGaussian();
+        x[i] = (float) (h.mean() + h.std() * rnd.nextGaussian());
       }
       ref.addTo(acc, x, rnd.nextDouble(), rnd.nextDouble(), rnd.nextBoolean());
     }
