@@ -217,35 +217,23 @@ public final class EntityJoinStateSerializer extends CompactSerializer<EntityJoi
    * version 3 is format 1 (doubles), version {@link #FLOATS} format 2. A format-1 snapshot restores a
    * format-1 reader and is compatible after migration.
    */
-  public static final class Snapshot extends SimpleTypeSerializerSnapshot<EntityJoinState> {
-    /** Snapshot version of format 2 (the base class's versions end at 3). */
+  public static final class Snapshot extends FormatVersionedSnapshot<EntityJoinState> {
+    /** Snapshot version of format 2. */
     static final int FLOATS = 4;
-    private int readVersion = FLOATS;
 
     public Snapshot() {
-      super(EntityJoinStateSerializer::new);
-    }
-
-    @Override
-    public int getCurrentVersion() {
-      return FLOATS;
-    }
-
-    @Override
-    public void readSnapshot(int version, DataInputView in, ClassLoader loader) throws IOException {
-      readVersion = version;
-      super.readSnapshot(Math.min(version, 3), in, loader);
+      super(EntityJoinStateSerializer::new, FLOATS);
     }
 
     @Override
     public TypeSerializer<EntityJoinState> restoreSerializer() {
-      return new EntityJoinStateSerializer(readVersion < FLOATS ? 1 : FORMAT);
+      return new EntityJoinStateSerializer(older() ? 1 : FORMAT);
     }
 
     @Override
     public TypeSerializerSchemaCompatibility<EntityJoinState> resolveSchemaCompatibility(
         TypeSerializerSnapshot<EntityJoinState> old) {
-      if (old instanceof Snapshot s && s.readVersion < FLOATS) {
+      if (old instanceof Snapshot s && s.older()) {
         return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
       }
       return super.resolveSchemaCompatibility(old);

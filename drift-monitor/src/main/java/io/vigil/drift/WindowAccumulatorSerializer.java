@@ -103,30 +103,18 @@ public final class WindowAccumulatorSerializer extends CompactSerializer<WindowA
    * version 3, {@link SimpleTypeSerializerSnapshot}'s own) is incompatible with this serializer, so
    * restoring such window state fails instead of misreading it.
    */
-  public static final class Snapshot extends SimpleTypeSerializerSnapshot<WindowAccumulator> {
-    /** Snapshot version of the sparse format 2 (the base class's versions end at 3). */
+  public static final class Snapshot extends FormatVersionedSnapshot<WindowAccumulator> {
+    /** Snapshot version of the sparse format 2. */
     static final int SPARSE = 4;
-    private int readVersion = SPARSE;
 
     public Snapshot() {
-      super(WindowAccumulatorSerializer::new);
-    }
-
-    @Override
-    public int getCurrentVersion() {
-      return SPARSE;
-    }
-
-    @Override
-    public void readSnapshot(int version, DataInputView in, ClassLoader loader) throws IOException {
-      readVersion = version;
-      super.readSnapshot(Math.min(version, 3), in, loader);
+      super(WindowAccumulatorSerializer::new, SPARSE);
     }
 
     @Override
     public TypeSerializerSchemaCompatibility<WindowAccumulator> resolveSchemaCompatibility(
         TypeSerializerSnapshot<WindowAccumulator> old) {
-      return old instanceof Snapshot s && s.readVersion < SPARSE ? TypeSerializerSchemaCompatibility.incompatible()
+      return old instanceof Snapshot s && s.older() ? TypeSerializerSchemaCompatibility.incompatible()
           : super.resolveSchemaCompatibility(old);
     }
   }
