@@ -82,11 +82,10 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
     d.time = v.getWindowEnd().toEpochMilli();
     d.featureSetVersion = v.getFeatureSetVersion();
     List<Double> vals = v.getValues();
-    double[] raw = new double[vals.size()];
-    for (int i = 0; i < raw.length; i++) {
-      raw[i] = vals.get(i);
+    d.values = new float[vals.size()];
+    for (int i = 0; i < d.values.length; i++) {
+      d.values[i] = FeatureValues.narrow(vals.get(i));
     }
-    d.values = FeatureValues.narrow(raw);
     List<String> names = v.getNames();
     d.names = names == null || names.isEmpty() ? null : names.toArray(new String[0]);
     return d;

@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * <p>Only finished part files are read: names (or directories) starting with {@code .} or {@code _}
  * are skipped — Flink's file sink writes in-progress parts as hidden files and renames them on commit.
  * Partitions entirely outside the requested time range are not opened. A file that cannot be read
- * (not Avro, truncated) is skipped, logged and counted ({@link Stats#unreadableFiles()}): training
- * goes on with the rest and says how much it left out.
+ * (not Avro, truncated) is logged and counted ({@link Stats#unreadableFiles()}) and reading goes on
+ * with the next one: training uses what could be read (of a truncated file, the records before the
+ * damage) and says how much it left out.
  */
 public final class FeatureArchive {
 

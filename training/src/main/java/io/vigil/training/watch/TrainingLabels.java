@@ -214,8 +214,7 @@ public final class TrainingLabels {
   private static String message(String body) {
     try {
       JsonNode n = JSON.readTree(body);
-      String m = n.path("message").asText(n.path("error").asText(""));
-      return m.isEmpty() ? "" : m;
+      return n.path("message").asText(n.path("error").asText(""));
     } catch (IOException e) {
       return "";
     }
