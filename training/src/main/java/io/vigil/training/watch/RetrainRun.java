@@ -215,6 +215,34 @@ final class RetrainRun {
           snapshot, unsup.get(0).sampleId() + ".." + unsup.get(unsup.size() - 1).sampleId(),
           "retrained on " + unsup.size() + " rows and " + learn.size() + " labels (" + trigger + ")", tags, actor));
 
+      // the champion may have moved while this run trained (a reviewer's approval, the watcher and a
+      // one-off archive run in parallel): the candidate is then compared with the champion as it is
+      // now, so that it never replaces a model it was not compared with. What remains unguarded is
+      // the moment between this read and the alias move below (the registry has no compare-and-set).
+      String movedFrom = null;
+      Optional<ModelVersionInfo> championNow = registry.byAlias(modelName, w.promotion().championAlias());
+      String championNowVersion = championNow.map(ModelVersionInfo::version).orElse(null);
+      if (!java.util.Objects.equals(championNowVersion, championVersion)) {
+        LOG.info("retrain run={}: the champion moved from v{} to v{} during the run; comparing with v{}",
+            runNumber, championVersion, championNowVersion, championNowVersion);
+        movedFrom = championVersion == null ? "none" : "v" + championVersion;
+        championVersion = championNowVersion;
+        metrics.remove("champion_holdout_f1");
+        metrics.remove("champion_holdout_pr_auc");
+        championMetrics = championNow.isEmpty() ? null
+            : evaluateChampion(championNow.get(), dir, names, fsv, holdoutMatrix, holdoutLabels);
+        if (championMetrics != null) {
+          put(championMetrics, "champion_", metrics);
+          metrics.forEach((k, v) -> {
+            if (k.startsWith("champion_") && Double.isFinite(v)) {
+              registry.logMetric(run.runId(), k, v, 0);
+            }
+          });
+        }
+        registry.setRunTag(run.runId(), "vigil.retrain.champion_moved",
+            movedFrom + " -> " + (championVersion == null ? "none" : "v" + championVersion));
+      }
+
       // the decision
       // F1 at each model's own threshold decides; when it cannot tell them apart (within the margin,
       // e.g. a hold-out without a flagged anomaly), the ranking does: PR-AUC, by the same margin
@@ -233,7 +261,8 @@ final class RetrainRun {
           championVersion, champ), margin, holdout.size(), holdoutAnomalies)
           + (comparable ? "" : "; inconclusive: no anomaly among the holdout labels")
           + (comparable && tie && candAuc != null && champAuc != null ? String.format(java.util.Locale.ROOT,
-              "; F1 tied, PR-AUC %.4f vs %.4f", candAuc, champAuc) : "");
+              "; F1 tied, PR-AUC %.4f vs %.4f", candAuc, champAuc) : "")
+          + (movedFrom == null ? "" : "; the champion moved from " + movedFrom + " during the run");
       RetrainDecision.Outcome outcome;
       String reason;
       if (!better) {

@@ -384,6 +384,40 @@ class RetrainWatcherTest {
   }
 
   @Test
+  void aCandidateIsComparedWithTheChampionAsItIsWhenTheRunEndsNotAsItWasWhenItBegan() throws Exception {
+    Setup s = setup("moved-model", "auto");
+    Path data = io.vigil.training.TestData.smdSlice(dir.resolve("smd-moved"), "machine-1-8", 1500, 3000);
+    // the first run finds no champion and promotes its candidate
+    OneOffRun.Result first = OneOffRun.onDirectory(s.config(), s.client(), s.events(), data, Set.of(), 10_000,
+        io.vigil.training.EpochListener.none(), Clock.systemUTC());
+    assertThat(first.decision().outcome()).isEqualTo(RetrainDecision.Outcome.PROMOTED);
+    String promoted = first.decision().version();
+    s.client().deleteAlias("moved-model", "champion", "test", "back to no champion");
+
+    // the second run starts without a champion; while it trains, another run's promotion lands. Its
+    // candidate is the same model (same data, same seed): compared with the champion as it is now, it
+    // ties and is kept (compared with the champion it saw at the start, none, it would replace it)
+    OneOffRun.Result second = OneOffRun.onDirectory(s.config(), s.client(), s.events(), data, Set.of(), 10_000,
+        (e, n, loss) -> {
+          if (e == 1) {
+            s.client().setAlias("moved-model", "champion", promoted, "another-run", "promoted meanwhile");
+          }
+        }, Clock.systemUTC());
+    RetrainDecision d = second.decision();
+    assertThat(d.outcome()).isEqualTo(RetrainDecision.Outcome.KEPT);
+    assertThat(d.championVersion()).isEqualTo(promoted);
+    assertThat(d.reason()).contains("the champion moved from none during the run")
+        .contains("v" + promoted);
+    assertThat(d.metrics()).containsKey("champion_holdout_f1");
+    assertThat(s.client().byAlias("moved-model", "champion").orElseThrow().version()).isEqualTo(promoted);
+    ModelVersionInfo candidate = s.client().version("moved-model", d.version());
+    Map<String, String> runTags = new java.util.HashMap<>();
+    s.client().mlflow().getRun(candidate.runId()).getData().getTagsList()
+        .forEach(t -> runTags.put(t.getKey(), t.getValue()));
+    assertThat(runTags).containsEntry("vigil.retrain.champion_moved", "none -> v" + promoted);
+  }
+
+  @Test
   void labelsTriggerOneRunAndABetterCandidateBecomesChampionUnderPolicyAuto() throws Exception {
     Setup s = setup("auto-model", "auto");
     List<float[]> data = rows(800);
