@@ -328,7 +328,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         System.arraycopy(scores.attributions(), r * cols, attributions, 0, cols);
       }
       sink.offer(new PredictionEntry(model.id(), model.spec(), sampleId, entity,
-          req.windowStartMillis(), req.windowEndMillis(), scores.scores()[r], scores.uncertainty()[r],
+          req.windowStartMillis(), req.windowEndMillis(), scores.scores()[r],
+          scores.probability() == null ? null : scores.probability()[r], scores.uncertainty()[r],
           attributions, latencyMicros, now, shadow));
     }
   }

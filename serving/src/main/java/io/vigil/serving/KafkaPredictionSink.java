@@ -136,7 +136,7 @@ public final class KafkaPredictionSink implements PredictionSink {
         .setModelVersion(e.model().version())
         .setModelAlias(e.model().alias())
         .setScore(e.score())
-        .setProbability(null)
+        .setProbability(e.probability() == null ? null : (double) e.probability())
         .setUncertainty(e.uncertainty())
         .setThreshold(threshold)
         .setAnomaly(e.score() >= threshold)

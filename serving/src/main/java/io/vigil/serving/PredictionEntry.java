@@ -8,10 +8,12 @@ import io.vigil.model.ModelSpec;
  * One scored row, as handed to the prediction log: cheap to make on the request path; the Avro
  * {@code Prediction} is built later, on the log's own thread.
  *
+ * @param probability this row's calibrated probability of an anomaly, or null when the model has
+ *     no supervised head
  * @param attributions this row's attributions (input order), or null
  */
 public record PredictionEntry(ModelId model, ModelSpec spec, String sampleId, String entity,
-    Long windowStartMillis, Long windowEndMillis, float score, float uncertainty,
+    Long windowStartMillis, Long windowEndMillis, float score, Float probability, float uncertainty,
     float[] attributions, long latencyMicros, long predictedAtMillis, boolean shadow) {
 
   public PredictionEntry {

@@ -196,6 +196,8 @@ class InferenceServiceTest {
     assertThat(a.model()).isEqualTo(new ModelId(MODEL, "1", "champion"));
     assertThat(a.score()).isEqualTo(scores[0]);
     assertThat(a.attributions()).hasSize(COLS);
+    assertThat(a.probability()).isNull(); // no supervised head
+    assertThat(KafkaPredictionSink.toRecord(a).getProbability()).isNull();
     assertThat(a.shadow()).isFalse();
   }
 

@@ -22,7 +22,8 @@ import org.openinference.client.v2.PublishedPredictV2;
 
 /**
  * A model with a supervised head, served over the real Netty transport: its metadata lists the
- * extra output {@code probability} and inference returns the probability the model computes.
+ * extra output {@code probability}, inference returns the probability the model computes, and the
+ * prediction log records it.
  */
 class ProbabilityOutputTest {
 
@@ -42,8 +43,9 @@ class ProbabilityOutputTest {
         Predictor<FeatureBatch, ScoreBatch> p = m.newPredictor()) {
       expected = p.predict(new FeatureBatch(v, 4, COLS));
     }
+    RecordingSink sink = new RecordingSink();
     try (ServingServer server = ServingServer.start(TestServing.config("headed", dir.resolve("work"), true),
-        new ServingServer.Parts(source, new RecordingSink(), null, null, null, List.of()))) {
+        new ServingServer.Parts(source, sink, null, null, null, List.of()))) {
       ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
           InsecureChannelCredentials.create()).build();
       try {
@@ -73,6 +75,15 @@ class ProbabilityOutputTest {
         assertThat(floats(r, 1)).containsExactly(expected.uncertainty(), Offset.offset(1e-6f));
         for (float p : floats(r, 0)) {
           assertThat(p).isBetween(0f, 1f);
+        }
+
+        // the prediction log keeps the probability too (the label-free performance estimate reads it)
+        Await.until(java.time.Duration.ofSeconds(5), "four log entries", () -> sink.entries.size() == 4);
+        for (int i = 0; i < 4; i++) {
+          PredictionEntry e = sink.entries.get(i);
+          assertThat(e.probability()).isCloseTo(expected.probability()[i], Offset.offset(1e-6f));
+          assertThat(KafkaPredictionSink.toRecord(e).getProbability())
+              .isCloseTo(expected.probability()[i], Offset.offset(1e-6));
         }
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
