@@ -128,6 +128,8 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
     d.entity = l.getEntity();
     d.time = l.getLabeledAt().toEpochMilli();
     d.label = l.getLabel() == LabelValue.ANOMALY ? 1 : l.getLabel() == LabelValue.NORMAL ? 0 : -1;
+    d.eventId = l.getEventId();
+    d.retracts = l.getRetracts();
     return d;
   }
 

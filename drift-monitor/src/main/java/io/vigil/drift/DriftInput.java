@@ -42,6 +42,10 @@ public class DriftInput {
 
   // label: 1 anomaly, 0 normal, -1 unsure/skip
   public int label = -1;
+  /** The label event's id (de-duplication), or null. */
+  public String eventId;
+  /** The id of the label event this one retracts, or null. */
+  public String retracts;
 
   // refused
   public String topic;

@@ -17,7 +17,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * arrays, the 307 values in bulk ({@link CompactIO}). Flink's POJO serializer wrote the values one by
  * one and the strings char by char, through reflective field access, on both sides of the edge.
  * Chosen for the class by {@link Factory} ({@code @TypeInfo} on {@link DriftInput}), so every stream
- * of {@code DriftInput} uses it. Format version 2 (the values as floats); the serializer is used only on
+ * of {@code DriftInput} uses it. Format version 3 (2: the values as floats; 3: label event ids); the serializer is used only on
  * network edges, never for state.
  */
 public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
@@ -68,6 +68,8 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
     d.probability = from.probability;
     d.anomaly = from.anomaly;
     d.label = from.label;
+    d.eventId = from.eventId;
+    d.retracts = from.retracts;
     d.topic = from.topic;
     d.partition = from.partition;
     d.offset = from.offset;
@@ -108,6 +110,8 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
     writeBytes(d.rawValue, out);
     io.writeString(d.errorCode, out);
     io.writeString(d.reason, out);
+    io.writeString(d.eventId, out);
+    io.writeString(d.retracts, out);
   }
 
   @Override
@@ -141,6 +145,8 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
     d.rawValue = readBytes(in);
     d.errorCode = io.readString(in);
     d.reason = io.readString(in);
+    d.eventId = io.readString(in);
+    d.retracts = io.readString(in);
     return d;
   }
 

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * F1 and each labelled prediction land in the window they belong to (keyed state, processing-time
  * TTL {@code labelTtl}); whenever a window has both, its realised F1 over the labels so far is logged
  * beside the estimate, and exposed as the gauges {@code lastRealisedF1} and {@code f1Gap} (estimated
- * minus realised). Nothing is emitted.
+ * minus realised). A retracted outcome ({@link LabelOutcome#retract}: the sample was relabelled or
+ * its label retracted) is taken out of its window's counts. Nothing is emitted.
  */
 public final class LabelCheck extends KeyedProcessFunction<String, LabelOutcome, Void> {
   private static final long serialVersionUID = 1L;
@@ -54,6 +55,16 @@ public final class LabelCheck extends KeyedProcessFunction<String, LabelOutcome,
     g.gauge("f1Gap", () -> lastGap);
   }
 
+  /** The realised F1 of the last check (NaN before one, or when it was undefined). */
+  double lastRealisedF1() {
+    return lastRealised;
+  }
+
+  /** Estimated minus realised F1 of the last check (NaN when either was missing). */
+  double lastF1Gap() {
+    return lastGap;
+  }
+
   @Override
   public void processElement(LabelOutcome o, Context ctx, Collector<Void> out) throws Exception {
     long start = Math.floorDiv(o.time, windowMillis) * windowMillis;
@@ -64,12 +75,20 @@ public final class LabelCheck extends KeyedProcessFunction<String, LabelOutcome,
       if (c == null) {
         c = new long[4]; // tp, fp, fn, tn
       }
-      c[o.predicted ? (o.actual ? 0 : 1) : (o.actual ? 2 : 3)]++;
+      int cell = o.predicted ? (o.actual ? 0 : 1) : (o.actual ? 2 : 3);
+      if (o.retract) {
+        if (c[cell] == 0) {
+          return; // its window's counts have expired (TTL): nothing to take back
+        }
+        c[cell]--;
+      } else {
+        c[cell]++;
+      }
       confusion.put(start, c);
     }
     Double est = estimates.get(start);
     long[] c = confusion.get(start);
-    if (est == null || c == null) {
+    if (est == null || c == null || c[0] + c[1] + c[2] + c[3] == 0) {
       return;
     }
     PerformanceEstimate realised = PerformanceEstimate.of(c[0], c[1], c[2], c[0] + c[1] + c[2] + c[3]);

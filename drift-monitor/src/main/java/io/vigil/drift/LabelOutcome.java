@@ -11,6 +11,11 @@ public class LabelOutcome {
   public long time;
   public boolean predicted;
   public boolean actual;
+  /**
+   * True when this takes back an outcome emitted earlier (same model version, time, flag and
+   * {@code actual}): the sample's label was replaced or retracted.
+   */
+  public boolean retract;
   /** True for a report's estimate rather than a label. */
   public boolean estimate;
   /** The report's estimated F1 (NaN when it had none). */

@@ -213,6 +213,14 @@ class StateSerializersTest {
     prediction.score = 3.5;
     prediction.anomaly = true;
     same(roundTrip(ser, prediction), prediction);
+    DriftInput label = new DriftInput();
+    label.kind = DriftInput.Kind.LABEL;
+    label.sampleId = "s-1";
+    label.label = 0;
+    label.eventId = "ev-2";
+    label.retracts = "ev-1";
+    same(roundTrip(ser, label), label);
+    same(ser.copy(label), label);
     DriftInput refused = DriftInput.refused("vigil.features", 2, 99, new byte[] {1, 2}, new byte[0], "BAD_RECORD",
         "unreadable");
     same(roundTrip(ser, refused), refused);
