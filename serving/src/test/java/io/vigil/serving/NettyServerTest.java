@@ -30,6 +30,7 @@ import io.vigil.model.ModelArtifacts;
 import io.vigil.model.ScoreBatch;
 import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
 import io.vigil.schemas.inference.ModelInferResponse;
+import io.vigil.schemas.inference.ServerLiveRequest;
 import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -394,6 +395,71 @@ class NettyServerTest {
           super.onHalfClose();
         }
       };
+    }
+  }
+
+  @Test
+  void aCallWhoseDeadlinePassesBeforeItsHandlerRunsIsRefusedAndNeverComputed() throws Exception {
+    HoldFirstInfer hold = new HoldFirstInfer();
+    ServingServer server = start(config("work-deadline"), hold);
+    ManagedChannel ch = plaintext(server);
+    try {
+      DynamicBatcher batcher = server.models().current(ModelManager.Role.PRIMARY).orElseThrow().batcher();
+      long calls = batcher.modelCalls();
+      // the connection first, so that the deadline below is spent on the server, not on connecting
+      assertThat(GRPCInferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
+      var late = GRPCInferenceServiceGrpc.newFutureStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, 3), 1, COLS));
+      assertThat(hold.arrived.await(10, TimeUnit.SECONDS)).isTrue();
+      java.util.concurrent.ExecutionException e = catchThrowableOfType(
+          java.util.concurrent.ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
+      assertThat(Status.fromThrowable(e.getCause()).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      hold.release.countDown(); // the server's handler runs only now, after the deadline
+      Await.until(Duration.ofSeconds(10), "the server to refuse the late call",
+          () -> server.metrics().errors("ModelInfer", "DEADLINE_EXCEEDED") >= 1);
+      assertThat(batcher.modelCalls()).as("the model never ran for it").isEqualTo(calls);
+      assertThat(batcher.queuedRequests()).isZero();
+      // the next call, in time, is answered
+      assertThat(GRPCInferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, 4), 1, COLS)).getModelVersion()).isEqualTo("1");
+      assertThat(batcher.modelCalls()).isEqualTo(calls + 1);
+    } finally {
+      hold.release.countDown();
+      shutdown(ch);
+      server.close();
+    }
+  }
+
+  @Test
+  void healthTurnsServingWhenTheFirstModelLoadsLater() throws Exception {
+    String model = "late-model";
+    LocalModelSource lateSource = new LocalModelSource(dir.resolve("late-models"));
+    ServingConfig d = config("work-late");
+    // the model is polled every second; at start the source has no version under the alias
+    ServingConfig cfg = d.withModel(new ServingConfig.ModelSelection(model, "champion", null, null, 1,
+        d.model().workDir(), d.model().warmupBatches(), d.model().drainTimeoutSeconds()));
+    ServingServer server = ServingServer.start(cfg, new ServingServer.Parts(lateSource, new RecordingSink(), null,
+        null, null, List.of()));
+    ManagedChannel ch = plaintext(server);
+    try {
+      var health = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+      StatusRuntimeException notReady = catchThrowableOfType(StatusRuntimeException.class,
+          () -> GRPCInferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .modelInfer(Requests.typed(model, Requests.rows(1, COLS, 1), 1, COLS)));
+      assertThat(notReady.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+
+      lateSource.add(model, "1", 5, "champion");
+      Await.until(Duration.ofSeconds(20), "health SERVING once the model is loaded", () -> HealthGrpc
+          .newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance())
+          .getStatus() == HealthCheckResponse.ServingStatus.SERVING);
+      assertThat(GRPCInferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .modelInfer(Requests.typed(model, Requests.rows(1, COLS, 1), 1, COLS)).getModelVersion()).isEqualTo("1");
+    } finally {
+      shutdown(ch);
+      server.close();
     }
   }
 
