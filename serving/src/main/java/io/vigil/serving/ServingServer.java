@@ -166,6 +166,7 @@ public final class ServingServer implements AutoCloseable {
         .addService(ServerInterceptors.intercept(inference.serviceDefinition(), interceptors))
         .addService(ServerInterceptors.intercept(health.getHealthService(), interceptors))
         .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), interceptors))
+        .addService(ServerInterceptors.intercept(reflectionV1Alpha(), interceptors))
         .build();
     try {
       server.start();
@@ -232,6 +233,15 @@ public final class ServingServer implements AutoCloseable {
    */
   public static ServerBuilder<?> withHandlers(ServerBuilder<?> transport, ThreadPoolExecutor executor) {
     return executor == null ? transport.directExecutor() : transport.executor(executor);
+  }
+
+  /**
+   * Server reflection under its first name, {@code grpc.reflection.v1alpha}: deprecated, but the
+   * name that older clients (grpcurl before 1.8.8, many IDE plugins) still ask for first.
+   */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService reflectionV1Alpha() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
   /**

@@ -239,6 +239,74 @@ abstract class InferenceServiceContract {
         .extracting(s -> s.getName()).contains("inference.GRPCInferenceService", "grpc.health.v1.Health");
   }
 
+  /** One reflection request, its first answer. */
+  static ServerReflectionResponse reflect(ServerReflectionRequest request) throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(
+        new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse value) {
+            answer.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    req.onNext(request);
+    req.onCompleted();
+    return answer.get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void reflectionDescribesModelInferUnderBothReflectionNames() throws Exception {
+    // what `grpcurl describe inference.GRPCInferenceService` asks: the file that defines the service
+    ServerReflectionResponse r = reflect(ServerReflectionRequest.newBuilder()
+        .setFileContainingSymbol("inference.GRPCInferenceService").build());
+    boolean found = false;
+    for (com.google.protobuf.ByteString bytes : r.getFileDescriptorResponse().getFileDescriptorProtoList()) {
+      com.google.protobuf.DescriptorProtos.FileDescriptorProto f =
+          com.google.protobuf.DescriptorProtos.FileDescriptorProto.parseFrom(bytes);
+      for (com.google.protobuf.DescriptorProtos.ServiceDescriptorProto svc : f.getServiceList()) {
+        if (f.getPackage().equals("inference") && svc.getName().equals("GRPCInferenceService")) {
+          found = true;
+          assertThat(svc.getMethodList()).anySatisfy(m -> {
+            assertThat(m.getName()).isEqualTo("ModelInfer");
+            assertThat(m.getInputType()).isEqualTo(".inference.ModelInferRequest");
+            assertThat(m.getOutputType()).isEqualTo(".inference.ModelInferResponse");
+          });
+        }
+      }
+    }
+    assertThat(found).as("the service's file descriptor").isTrue();
+
+    // the older reflection name, still the first one some clients try
+    CompletableFuture<io.grpc.reflection.v1alpha.ServerReflectionResponse> old = new CompletableFuture<>();
+    StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> req =
+        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse value) {
+            old.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            old.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    req.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+    req.onCompleted();
+    assertThat(old.get(5, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+        .extracting(s -> s.getName()).contains("inference.GRPCInferenceService");
+  }
+
   @Test
   void anExpiredDeadlineIsDeadlineExceeded() {
     assertThat(code(() -> stub.withDeadlineAfter(1, TimeUnit.NANOSECONDS)
