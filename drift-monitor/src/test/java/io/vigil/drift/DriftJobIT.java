@@ -151,6 +151,14 @@ class DriftJobIT {
 
   /** Vectors (and predictions by v1, and by v2 as a shadow from {@code v2From} on) of the replay. */
   private void produce(DriftJobConfig c, boolean shift, int v2From) {
+    produce(c, shift, v2From, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As above, with v1 scoring only the samples before {@code v1Until}: from there on v2 is the
+   * champion (its predictions no longer shadow ones).
+   */
+  private void produce(DriftJobConfig c, boolean shift, int v2From, int v1Until) {
     List<double[]> f = SmdReplay.features(replay.testRows, replay.trainStd,
         shift ? SmdDriftTest.shiftedColumns() : Set.of(), SmdDriftTest.SHIFT_FROM, 5);
     List<FeatureVector> vectors = replay.vectors(f);
@@ -162,11 +170,13 @@ class DriftJobIT {
         FeatureVector v = vectors.get(i);
         byte[] key = v.getEntity().getBytes(StandardCharsets.UTF_8);
         p.send(new ProducerRecord<>(c.featuresTopic(), key, fs.encode(v)));
-        p.send(new ProducerRecord<>(c.predictionsTopic(), key,
-            ps.encode(replay.prediction(v, f.get(i), MODEL, v1, replay.threshold, false))));
+        if (i < v1Until) {
+          p.send(new ProducerRecord<>(c.predictionsTopic(), key,
+              ps.encode(replay.prediction(v, f.get(i), MODEL, v1, replay.threshold, false))));
+        }
         if (i >= v2From) {
           p.send(new ProducerRecord<>(c.predictionsTopic(), key,
-              ps.encode(replay.prediction(v, f.get(i), MODEL, v2, other.threshold, true))));
+              ps.encode(replay.prediction(v, f.get(i), MODEL, v2, other.threshold, i < v1Until))));
         }
         if (i % 7 == 0) {
           p.send(new ProducerRecord<>(c.labelsTopic(), v.getSampleId().getBytes(StandardCharsets.UTF_8),
@@ -279,6 +289,33 @@ class DriftJobIT {
     assertThat(a.getSampleCount()).isEqualTo(b.getSampleCount());
     assertThat(b.getFeatures().get(0).getPsi()).isNotEqualTo(a.getFeatures().get(0).getPsi());
     assertThat(b.getDriftedShare()).isNotEqualTo(a.getDriftedShare());
+  }
+
+  /**
+   * The champion is replaced mid-stream (v1 scores the first half, v2 the rest): every window is
+   * reported once, by the version that scored it, with all its samples, and from the swap on against
+   * v2's reference — a profile of another machine, so the same unshifted data drifts far more.
+   */
+  @Test
+  void aModelSwapSwitchesTheReferenceProfile() throws Exception {
+    DriftJobConfig c = config("swap");
+    createTopics(c);
+    int swap = SmdDriftTest.ROWS / 2;
+    produce(c, false, swap, swap);
+    run(c);
+
+    List<DriftReport> before = reports(c, v1);
+    List<DriftReport> after = reports(c, v2);
+    assertThat(before).hasSize(swap / WINDOW_MINUTES);
+    assertThat(after).hasSize((SmdDriftTest.ROWS - swap) / WINDOW_MINUTES);
+    assertThat(windowIndex(before.get(before.size() - 1))).isEqualTo(swap / WINDOW_MINUTES - 1);
+    assertThat(windowIndex(after.get(0))).isEqualTo(swap / WINDOW_MINUTES);
+    assertThat(before).noneMatch(DriftReport::getAlarm);
+    assertThat(before).allSatisfy(r -> assertThat(r.getSampleCount()).isEqualTo(WINDOW_MINUTES));
+    assertThat(after).allSatisfy(r -> assertThat(r.getSampleCount()).isEqualTo(WINDOW_MINUTES));
+    double shareBefore = before.stream().mapToDouble(DriftReport::getDriftedShare).average().orElseThrow();
+    double shareAfter = after.stream().mapToDouble(DriftReport::getDriftedShare).average().orElseThrow();
+    assertThat(shareAfter).as("drifted share against v2's reference").isGreaterThan(shareBefore + 0.1);
   }
 
   /**
