@@ -317,6 +317,13 @@ class ScoringJobIT {
         assertThat(p.getLatencyMicros()).isPositive();
       }
       assertThat(seen).isEqualTo(expectedAnomaly.keySet());
+      // ORDERED: each entity's predictions leave in the order its vectors came (window end rising)
+      Map<String, List<Long>> windowEnds = new HashMap<>();
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        Prediction p = PREDICTIONS.decode(r.value());
+        windowEnds.computeIfAbsent(p.getEntity(), k -> new ArrayList<>()).add(p.getWindowEnd().toEpochMilli());
+      }
+      assertThat(windowEnds).hasSize(3).allSatisfy((entity, ends) -> assertThat(ends).isSorted());
       // the stage writes predictions itself: serving was asked not to log them again
       assertThat(servingLog.offered.get()).isZero();
 
