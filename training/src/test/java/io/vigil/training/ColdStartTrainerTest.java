@@ -119,16 +119,6 @@ class ColdStartTrainerTest {
     }
   }
 
-  @Test
-  void attributionsSumPerRawMetric() {
-    MetricAttributions a = new MetricAttributions(List.of("cpu", "cpu_r"),
-        List.of("cpu.last", "cpu_r.last", "cpu_r.w10.mean", "summary.max_abs_z"));
-    float[] perMetric = a.perMetric(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, 0, 4);
-    assertThat(perMetric[0]).isCloseTo(0.1f, within(1e-6f));
-    assertThat(perMetric[1]).isCloseTo(0.5f, within(1e-6f));
-    assertThat(a.ranked(perMetric)).containsExactly("cpu_r", "cpu");
-  }
-
   private static double[] toDouble(float[] f) {
     double[] d = new double[f.length];
     for (int i = 0; i < f.length; i++) {

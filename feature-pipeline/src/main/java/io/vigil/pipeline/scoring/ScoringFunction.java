@@ -66,7 +66,7 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
   private final ScoringJobConfig.Async async;
   private final ScoringJobConfig.Retry retry;
   private final ScoringJobConfig.CircuitBreakerSettings circuit;
-  private final MetricAttributions attributions;
+  private final PredictionAttributions attributions;
 
   private transient ManagedChannel channel;
   private transient GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub;
@@ -80,7 +80,7 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
   private transient Counter stuck;
   private transient volatile boolean closing;
 
-  ScoringFunction(ScoringJobConfig cfg, MetricAttributions attributions) {
+  ScoringFunction(ScoringJobConfig cfg, PredictionAttributions attributions) {
     requireNonNull(cfg, "cfg");
     this.serving = cfg.serving();
     this.async = cfg.async();

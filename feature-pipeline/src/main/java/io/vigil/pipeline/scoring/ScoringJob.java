@@ -88,7 +88,7 @@ public final class ScoringJob {
     SingleOutputStreamOperator<ScoringInput> valid = vectors
         .process(new DecodeRouter()).uid(UID_DECODE).name("route unreadable records");
 
-    ScoringFunction scoring = new ScoringFunction(cfg, new MetricAttributions(set));
+    ScoringFunction scoring = new ScoringFunction(cfg, new PredictionAttributions(set));
     long watchdog = WATCHDOG.toMillis();
     int capacity = cfg.async().capacity();
     SingleOutputStreamOperator<ScoringOutcome> outcomes =

@@ -11,7 +11,7 @@ import io.vigil.training.ColdStartConfig;
 import io.vigil.training.ColdStartTrainer;
 import io.vigil.training.EpochListener;
 import io.vigil.training.FeatureMatrix;
-import io.vigil.training.MetricAttributions;
+import io.vigil.features.MetricAttributions;
 import io.vigil.training.TrainedModel;
 import io.vigil.training.TrainingConfig;
 import java.util.ArrayList;
