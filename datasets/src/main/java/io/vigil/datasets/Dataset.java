@@ -338,16 +338,27 @@ public final class Dataset {
     return LocalDateTime.parse(t, NAB_TIME).toInstant(ZoneOffset.UTC);
   }
 
-  private static Map<String, List<Instant[]>> readNabWindows(Path dir) {
-    Path file = null;
-    for (Path candidate : new Path[] {dir.resolve("labels/combined_windows.json"),
-        dir.toAbsolutePath().getParent() == null ? null
-            : dir.toAbsolutePath().getParent().resolve("labels/combined_windows.json")}) {
-      if (candidate != null && Files.isRegularFile(candidate)) {
-        file = candidate;
-        break;
+  /** How many directories above the data directory the NAB windows file is looked for. */
+  public static final int NAB_WINDOWS_LEVELS = 3;
+
+  /**
+   * {@code labels/combined_windows.json} in {@code dir} or in one of its {@link #NAB_WINDOWS_LEVELS}
+   * nearest ancestors (NAB's own layout keeps it two levels above a category's CSVs, e.g.
+   * {@code nab/labels/} for {@code nab/data/realKnownCause/}), or null.
+   */
+  public static Path nabWindowsFile(Path dir) {
+    Path d = dir.toAbsolutePath().normalize();
+    for (int level = 0; d != null && level <= NAB_WINDOWS_LEVELS; level++, d = d.getParent()) {
+      Path candidate = d.resolve("labels/combined_windows.json");
+      if (Files.isRegularFile(candidate)) {
+        return candidate;
       }
     }
+    return null;
+  }
+
+  private static Map<String, List<Instant[]>> readNabWindows(Path dir) {
+    Path file = nabWindowsFile(dir);
     if (file == null) {
       return Map.of();
     }

@@ -67,6 +67,15 @@ class DatasetTest {
   }
 
   @Test
+  void aNabCategoryDirectoryFindsTheWindowsFileTwoLevelsUp() {
+    Path category = TestData.dir("nab/data/realKnownCause");
+    assertThat(Dataset.nabWindowsFile(category)).isEqualTo(
+        TestData.dir("nab").toAbsolutePath().normalize().resolve("labels/combined_windows.json"));
+    Dataset ds = Dataset.open(category, DatasetOptions.defaults());
+    assertThat(ds.entities()).isNotEmpty().allSatisfy(s -> assertThat(s.labelledRows()).isPositive());
+  }
+
+  @Test
   void readsNabWithRealTimestampsAndWindowLabels() {
     Dataset ds = Dataset.open(TestData.dir("nab/data"),
         DatasetOptions.defaults().withEntities(Set.of("ec2_cpu_utilization_24ae8d")));

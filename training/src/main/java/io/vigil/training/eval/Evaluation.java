@@ -3,6 +3,8 @@ package io.vigil.training.eval;
 import static java.util.Objects.requireNonNull;
 
 import io.vigil.datasets.Dataset;
+import io.vigil.datasets.DatasetException;
+import io.vigil.datasets.DatasetFormat;
 import io.vigil.datasets.DatasetOptions;
 import io.vigil.datasets.EntitySeries;
 import io.vigil.datasets.Split;
@@ -70,6 +72,17 @@ public final class Evaluation {
     }
     EntityEvaluator evaluator = new EntityEvaluator(config, retrain);
     List<EntityResult> results = new ArrayList<>();
+    for (EntitySeries s : all.entities()) {
+      if (s.labelledRows() == 0) {
+        throw new DatasetException("entity " + s.entity() + " in " + data + " has no labels, and eval measures against"
+            + " them: " + (all.format() == DatasetFormat.NAB
+                ? "NAB needs an entry for its CSV in labels/combined_windows.json, in the data directory or up to "
+                    + Dataset.NAB_WINDOWS_LEVELS + " levels above it (" + (Dataset.nabWindowsFile(data) == null ? "none found"
+                    : Dataset.nabWindowsFile(data) + " has none for it") + ")"
+                : "it needs test_label/" + s.entity() + " beside test/")
+            + "; --entities evaluates a subset");
+      }
+    }
     for (EntitySeries s : all.entities()) {
       EntitySeries t = trainByName.get(s.entity());
       long trainRows = t == null ? 0 : t.validate();

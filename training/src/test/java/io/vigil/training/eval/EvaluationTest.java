@@ -42,4 +42,16 @@ class EvaluationTest {
     assertThat(json.path("mean").path("f1_best").asDouble()).isEqualTo(r.f1Best());
     assertThat(report.table()).contains("machine-1-2").contains("mean");
   }
+
+  @Test
+  void anEntityWithoutLabelsIsRefusedRatherThanScoredAgainstNothing() throws Exception {
+    Path data = TestData.smdSlice(dir.resolve("unlabelled"), "machine-1-2", 500, 500);
+    java.nio.file.Files.delete(data.resolve("test_label/machine-1-2.txt"));
+    ColdStartConfig c = new ColdStartConfig(List.of(16, 4, 16), 2, 64, 1e-3, 3, 0.2, 0.99, 10, 1.0, 0.0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new Evaluation(c, Strategy.NONE).run(data, Set.of(), r -> { }))
+        .isInstanceOf(io.vigil.datasets.DatasetException.class)
+        .hasMessageContaining("machine-1-2").hasMessageContaining("has no labels")
+        .hasMessageContaining("test_label/machine-1-2");
+  }
 }
