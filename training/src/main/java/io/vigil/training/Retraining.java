@@ -202,10 +202,11 @@ public final class Retraining {
   }
 
   /**
-   * The promotion rule: better when its holdout F1 is at least the current model's + {@code margin}
-   * (or there is no comparable current model), or, when the two F1s are within the margin of each
-   * other, when its PR-AUC is at least the current one's + margin (both finite). A holdout without an
-   * anomaly is inconclusive: not better.
+   * The promotion rule: with no comparable current model (none, or one of another feature set or
+   * inputs, which cannot score what the candidate scores) the candidate is better whatever its holdout.
+   * Otherwise a holdout without an anomaly is inconclusive (not better); else better when its holdout
+   * F1 is at least the current model's + {@code margin}, or, when the two F1s are within the margin of
+   * each other, when its PR-AUC is at least the current one's + margin (both finite).
    *
    * @param current null when there is no comparable current model
    */
