@@ -332,6 +332,22 @@ final class RetrainRun {
       String why) {
     String reason = "skipped: " + why;
     LOG.info("retrain run={} trigger={} {}", run, trigger, reason);
+    // recorded like every other decision: a registry run without a model, with the reason
+    try {
+      RunRef r = registry.startRun(registry.experimentId(config.registry().experiment()),
+          "retrain-" + run + "-skipped");
+      registry.logParam(r.runId(), "trigger", trigger);
+      registry.logParam(r.runId(), "champion_version", champion == null ? "none" : champion);
+      registry.logMetric(r.runId(), "labels_used", labels, 0);
+      if (snapshot != null) {
+        registry.setRunTag(r.runId(), LABEL_SNAPSHOT_TAG, snapshot);
+      }
+      registry.setRunTag(r.runId(), DECISION_TAG, RetrainDecision.Outcome.SKIPPED.name());
+      registry.setRunTag(r.runId(), "vigil.retrain.reason", reason);
+      registry.finishRun(r.runId(), true);
+    } catch (RuntimeException e) {
+      LOG.warn("retrain run={}: the skipped decision could not be recorded in the registry: {}", run, e.toString());
+    }
     return new RetrainDecision(run, trigger, RetrainDecision.Outcome.SKIPPED, null, champion, snapshot, labels,
         Map.of(), reason, clock.instant());
   }

@@ -384,6 +384,30 @@ class RetrainWatcherTest {
   }
 
   @Test
+  void aRunWithTooFewLabelsIsSkippedAndTheDecisionIsRecordedInTheRegistry() throws Exception {
+    Setup s = setup("skipped-model", "auto");
+    Path data = io.vigil.training.TestData.smdSlice(dir.resolve("smd-few"), "machine-1-8", 1500, 10);
+    OneOffRun.Result res = OneOffRun.onDirectory(s.config(), s.client(), s.events(), data, Set.of(), 10_000,
+        io.vigil.training.EpochListener.none(), Clock.systemUTC());
+    RetrainDecision d = res.decision();
+    assertThat(d.outcome()).isEqualTo(RetrainDecision.Outcome.SKIPPED);
+    assertThat(d.reason()).startsWith("skipped: ").contains("20 needed");
+    assertThat(d.version()).isNull();
+    String experiment = s.client().experimentId(s.config().registry().experiment());
+    var runs = s.client().mlflow().searchRuns(List.of(experiment), "",
+        org.mlflow.api.proto.Service.ViewType.ACTIVE_ONLY, 100).getItems();
+    assertThat(runs).anySatisfy(r -> {
+      assertThat(r.getInfo().getRunName()).isEqualTo("retrain-1-skipped");
+      assertThat(r.getInfo().getStatus()).isEqualTo(org.mlflow.api.proto.Service.RunStatus.FINISHED);
+      Map<String, String> tags = new java.util.HashMap<>();
+      r.getData().getTagsList().forEach(t -> tags.put(t.getKey(), t.getValue()));
+      assertThat(tags).containsEntry(RetrainRun.DECISION_TAG, "SKIPPED")
+          .containsEntry("vigil.retrain.reason", d.reason());
+    });
+    assertThat(s.client().byAlias("skipped-model", "champion")).isEmpty();
+  }
+
+  @Test
   void aCandidateIsComparedWithTheChampionAsItIsWhenTheRunEndsNotAsItWasWhenItBegan() throws Exception {
     Setup s = setup("moved-model", "auto");
     Path data = io.vigil.training.TestData.smdSlice(dir.resolve("smd-moved"), "machine-1-8", 1500, 3000);
