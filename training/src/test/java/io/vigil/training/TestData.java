@@ -20,6 +20,15 @@ public final class TestData {
     return p;
   }
 
+  /** A data set of {@code ../shared/data} by name ({@code nab/data/realKnownCause}, {@code jumpstarter-d2}). */
+  public static Path shared(String name) {
+    Path p = Path.of(System.getProperty("vigil.data.dir", "../../shared/data")).resolve(name);
+    if (!Files.isDirectory(p)) {
+      throw new IllegalStateException("shared data set not found at " + p.toAbsolutePath());
+    }
+    return p;
+  }
+
   /**
    * Copies the first {@code trainRows} train rows and {@code testRows} test rows (with their labels
    * and the interpretation segments that end inside the slice) of {@code machine} into {@code dir},

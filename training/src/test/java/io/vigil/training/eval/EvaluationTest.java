@@ -54,4 +54,21 @@ class EvaluationTest {
         .hasMessageContaining("machine-1-2").hasMessageContaining("has no labels")
         .hasMessageContaining("test_label/machine-1-2");
   }
+
+  @Test
+  void evaluatesOtherLayoutsTooANabFileFromItsCategoryDirectory() throws Exception {
+    // NAB as published: the CSVs two levels below labels/combined_windows.json, real timestamps
+    Path nab = TestData.shared("nab/data/realKnownCause");
+    ColdStartConfig c = new ColdStartConfig(List.of(16, 4, 16), 2, 64, 1e-3, 3, 0.2, 0.99, 10, 1.0, 0.0);
+    EvalReport report = new Evaluation(c, Strategy.UNCERTAINTY, 10, 0.0)
+        .run(nab, Set.of("ec2_request_latency_system_failure"), r -> { });
+    EntityResult r = report.entities().get(0);
+    assertThat(r.entity()).isEqualTo("ec2_request_latency_system_failure");
+    assertThat(r.anomalies()).isPositive(); // its windows were found and read
+    assertThat(r.rows()).isBetween(1000, 4032);
+    assertThat(r.f1Best()).isBetween(0.0, 1.0);
+    assertThat(r.queries()).isBetween(1L, 10L);
+    assertThat(r.hitrate150()).isNaN(); // NAB has no root-cause labels
+    assertThat(report.mean().get("hitrate_150")).isNull();
+  }
 }
