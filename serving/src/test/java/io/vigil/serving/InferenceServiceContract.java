@@ -217,25 +217,8 @@ abstract class InferenceServiceContract {
     assertThat(health.check(HealthCheckRequest.newBuilder().setService("inference.GRPCInferenceService").build())
         .getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
-    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(
-        new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse value) {
-            answer.complete(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            answer.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    req.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    req.onCompleted();
-    assertThat(answer.get(5, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+    assertThat(reflect(ServerReflectionRequest.newBuilder().setListServices("").build())
+        .getListServicesResponse().getServiceList())
         .extracting(s -> s.getName()).contains("inference.GRPCInferenceService", "grpc.health.v1.Health");
   }
 
