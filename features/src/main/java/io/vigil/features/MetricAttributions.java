@@ -27,6 +27,9 @@ public final class MetricAttributions implements Serializable {
   /** The prefix of the across-metric features, which belong to no metric. */
   public static final String SUMMARY = "summary";
 
+  /** The most metrics a {@code Prediction} names (a set of hundreds of metrics keeps its top ones). */
+  public static final int PREDICTION_MAX = 64;
+
   private final List<String> metrics;
   private final int[] metricOfFeature;
 
@@ -111,6 +114,21 @@ public final class MetricAttributions implements Serializable {
   public Map<String, Double> shares(float[] perMetric) {
     Map<String, Double> out = new LinkedHashMap<>();
     for (int i : order(perMetric)) {
+      out.put(metrics.get(i), (double) perMetric[i]);
+    }
+    return out;
+  }
+
+  /**
+   * What a {@code Prediction} carries: the metrics with a positive share, largest first (ties in
+   * declared order), at most {@code max}.
+   */
+  public Map<String, Double> top(float[] perMetric, int max) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int i : order(perMetric)) {
+      if (out.size() == max || !(perMetric[i] > 0)) {
+        break;
+      }
       out.put(metrics.get(i), (double) perMetric[i]);
     }
     return out;

@@ -2,6 +2,7 @@ package io.vigil.serving;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vigil.features.MetricAttributions;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.wire.AvroSerde;
 import java.time.Duration;
@@ -117,15 +118,33 @@ public final class KafkaPredictionSink implements PredictionSink {
     }
   }
 
+  /** The fold of the last model logged (the log has one thread; a swap replaces it). */
+  private static volatile Fold lastFold;
+
+  private record Fold(List<String> featureNames, MetricAttributions fold) {}
+
+  /**
+   * The row's attributions as the {@code Prediction} contract has them: per raw metric (the feature
+   * library's fold over the model's input names, as the scoring stage folds them), positive shares
+   * largest first.
+   */
+  static Map<String, Double> perMetric(PredictionEntry e) {
+    if (e.attributions() == null) {
+      return Map.of();
+    }
+    List<String> names = e.spec().inputs().featureNames();
+    Fold f = lastFold;
+    if (f == null || f.featureNames() != names) {
+      f = new Fold(names, MetricAttributions.fromNames(names));
+      lastFold = f;
+    }
+    MetricAttributions fold = f.fold();
+    return fold.top(fold.perMetric(e.attributions(), 0, names.size()), MetricAttributions.PREDICTION_MAX);
+  }
+
   static Prediction toRecord(PredictionEntry e) {
     Instant at = Instant.ofEpochMilli(e.predictedAtMillis());
-    Map<String, Double> attributions = new LinkedHashMap<>();
-    if (e.attributions() != null) {
-      List<String> names = e.spec().inputs().featureNames();
-      for (int i = 0; i < names.size(); i++) {
-        attributions.put(names.get(i), (double) e.attributions()[i]);
-      }
-    }
+    Map<String, Double> attributions = perMetric(e);
     double threshold = e.spec().scale().threshold();
     return Prediction.newBuilder()
         .setSampleId(e.sampleId())

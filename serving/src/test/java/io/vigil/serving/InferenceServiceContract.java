@@ -206,6 +206,16 @@ abstract class InferenceServiceContract {
     assertThat(a.attributions()).hasSize(COLS);
     assertThat(a.probability()).isNull(); // no supervised head
     assertThat(KafkaPredictionSink.toRecord(a).getProbability()).isNull();
+    // the record's attributions are per raw metric, positive shares, largest first
+    java.util.Map<String, Double> byMetric = KafkaPredictionSink.toRecord(a).getAttributions();
+    assertThat(byMetric.keySet()).isNotEmpty().isSubsetOf("cpu", "mem", "disk", "net");
+    assertThat(byMetric.values()).allMatch(v -> v > 0);
+    double positive = 0;
+    for (float f : a.attributions()) {
+      positive += f > 0 ? f : 0;
+    }
+    assertThat(byMetric.values().stream().mapToDouble(Double::doubleValue).sum())
+        .isCloseTo(positive, org.assertj.core.data.Offset.offset(1e-4));
     assertThat(a.shadow()).isFalse();
   }
 

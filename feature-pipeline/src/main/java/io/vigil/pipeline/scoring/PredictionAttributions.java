@@ -6,23 +6,20 @@ import io.vigil.features.FeatureSet;
 import io.vigil.features.MetricAttributions;
 import java.io.Serializable;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The per-raw-metric attributions a {@code Prediction} carries: the answer's per-feature shares
  * folded by the shared {@link MetricAttributions} (the same fold {@code vigil eval} measures
- * HitRate@P% on), every metric with a positive share, largest first, at most {@link #MAX}. The
+ * HitRate@P% on), every metric with a positive share, largest first, at most {@link
+ * MetricAttributions#PREDICTION_MAX}. The
  * columns are named by the vector's own names when it carries them, else by the job's feature set
  * when the vector is of that set; otherwise there are none (rather than wrong ones).
  */
 final class PredictionAttributions implements Serializable {
 
   private static final long serialVersionUID = 1L;
-
-  /** The most metrics a prediction names (a feature set of hundreds of metrics keeps its top ones). */
-  static final int MAX = 64;
 
   private final String setVersion;
   private final MetricAttributions ofSet;
@@ -52,13 +49,6 @@ final class PredictionAttributions implements Serializable {
     } else {
       return Map.of();
     }
-    Map<String, Double> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Double> e : fold.shares(fold.perMetric(attributions, 0, attributions.length)).entrySet()) {
-      if (out.size() == MAX || !(e.getValue() > 0)) {
-        break;
-      }
-      out.put(e.getKey(), e.getValue());
-    }
-    return out;
+    return fold.top(fold.perMetric(attributions, 0, attributions.length), MetricAttributions.PREDICTION_MAX);
   }
 }
