@@ -211,6 +211,15 @@ class RetrainWatcherTest {
     producer.flush();
   }
 
+  static void publishDrift(KafkaProducer<String, byte[]> producer, String topic, String model, boolean alarm) {
+    io.vigil.schemas.DriftReport r = io.vigil.schemas.DriftReport.newBuilder().setModelName(model)
+        .setModelVersion("1").setWindowStart(T0).setWindowEnd(T0.plusSeconds(600)).setSampleCount(10)
+        .setFeatures(List.of()).setDriftedShare(alarm ? 0.6 : 0.0).setAlarm(alarm)
+        .setAlarmReason(alarm ? "drift alarm raised: 2 metric(s) over the per-metric CUSUM threshold" : null).build();
+    producer.send(new ProducerRecord<>(topic, model, AvroSerde.of(io.vigil.schemas.DriftReport.class).encode(r)));
+    producer.flush();
+  }
+
   /** Labels for windows [from, to): the truth, plus (at {@code wrong}) a wrong label that is then retracted. */
   static List<LabelEvent> truth(int from, int to, String prefix) {
     List<LabelEvent> out = new ArrayList<>();
@@ -381,6 +390,35 @@ class RetrainWatcherTest {
     assertThat(params).containsEntry("features_source", "data " + data)
         .containsEntry("labels_source", "label files of " + data)
         .containsEntry("labels_holdout", "900");
+  }
+
+  @Test
+  void aDriftAlarmOnTheWatchedModelStartsARunAndOtherReportsDoNot() throws Exception {
+    Setup s = setup("drift-model", "auto");
+    List<float[]> data = rows(800);
+    List<RetrainDecision> decisions = new CopyOnWriteArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = producer();
+        RetrainWatcher watcher = new RetrainWatcher(s.config(), s.client(), s.events(), decisions::add,
+            Clock.systemUTC()).start()) {
+      publishFeatures(producer, "drift-model.features", data);
+      // 120 labels: usable for a run, but fewer than the 300 new labels that start one
+      publishLabels(producer, "drift-model.labels", truth(500, 620, "d-"));
+      await(() -> watcher.status().labelEventsRead() >= 120 && watcher.status().featuresStored() >= 800,
+          Duration.ofSeconds(20), "the labels and the vectors");
+      // a report without an alarm, and another model's alarm: not this watcher's trigger
+      publishDrift(producer, "drift-model.drift", "drift-model", false);
+      publishDrift(producer, "drift-model.drift", "some-other-model", true);
+      long checks = watcher.triggerChecks();
+      await(() -> watcher.triggerChecks() >= checks + 5, Duration.ofSeconds(20), "trigger checks");
+      assertThat(decisions).isEmpty();
+      assertThat(watcher.status().driftAlarms()).isZero();
+
+      publishDrift(producer, "drift-model.drift", "drift-model", true);
+      await(() -> !decisions.isEmpty(), Duration.ofSeconds(60), "a run on the alarm");
+      assertThat(decisions.get(0).trigger()).isEqualTo("drift");
+      assertThat(decisions.get(0).labelsUsed()).isEqualTo(120);
+      assertThat(watcher.status().driftAlarms()).isEqualTo(1);
+    }
   }
 
   @Test
