@@ -110,15 +110,6 @@ public final class MetricAttributions implements Serializable {
     return out;
   }
 
-  /** Every metric with its share, in {@link #ranked} order. */
-  public Map<String, Double> shares(float[] perMetric) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    for (int i : order(perMetric)) {
-      out.put(metrics.get(i), (double) perMetric[i]);
-    }
-    return out;
-  }
-
   /**
    * What a {@code Prediction} carries: the metrics with a positive share, largest first (ties in
    * declared order), at most {@code max}.

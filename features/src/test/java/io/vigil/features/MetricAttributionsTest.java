@@ -17,7 +17,7 @@ class MetricAttributionsTest {
     assertThat(perMetric[0]).isCloseTo(0.1f, within(1e-6f));
     assertThat(perMetric[1]).isCloseTo(0.5f, within(1e-6f));
     assertThat(a.ranked(perMetric)).containsExactly("cpu_r", "cpu");
-    assertThat(a.shares(perMetric).keySet()).containsExactly("cpu_r", "cpu");
+    assertThat(a.top(perMetric, 10).keySet()).containsExactly("cpu_r", "cpu");
   }
 
   @Test

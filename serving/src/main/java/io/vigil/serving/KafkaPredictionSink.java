@@ -8,7 +8,6 @@ import io.vigil.schemas.wire.AvroSerde;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;

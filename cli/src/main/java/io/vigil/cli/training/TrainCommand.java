@@ -159,10 +159,7 @@ public final class TrainCommand implements Callable<Integer> {
     ProgressBar bar = progressBar(m.epochs());
     TrainingRun.Result result;
     try {
-      result = new TrainingRun(config, client).run(data, entities, this.out, alias, (epoch, epochs, loss) -> {
-        bar.stepTo(epoch);
-        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
-      });
+      result = new TrainingRun(config, client).run(data, entities, this.out, alias, ticks(bar));
     } catch (RegistryException e) {
       throw new UserException("registry " + config.registry().trackingUri() + ": " + e.getMessage()
           + " (is it running? `vigil up` or `vigil registry serve`; --no-registry trains locally)", e);
@@ -250,10 +247,7 @@ public final class TrainCommand implements Callable<Integer> {
             r.s3AccessKey(), r.s3SecretKey()), events, Clock.systemUTC())) {
       OneOffRun.Result res;
       try (ProgressBar bar = progressBar(config.model().epochs())) {
-        EpochListener progress = (epoch, epochs, loss) -> {
-          bar.stepTo(epoch);
-          bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
-        };
+        EpochListener progress = ticks(bar);
         res = archived != null
             ? OneOffRun.onArchive(config, client, events, archived, from, to, rows, answers, progress, Clock.systemUTC())
             : OneOffRun.onDirectory(config, client, events, data, entities, rows, progress, Clock.systemUTC());
@@ -289,6 +283,14 @@ public final class TrainCommand implements Callable<Integer> {
     return new ProgressBarBuilder().setTaskName("train").setInitialMax(epochs).setStyle(ProgressBarStyle.ASCII)
         .setUnit(" epochs", 1).setUpdateIntervalMillis(200).setConsumer(new ConsoleProgressBarConsumer(System.err))
         .build();
+  }
+
+  /** Moves {@code bar} to each finished epoch, with its loss. */
+  private static EpochListener ticks(ProgressBar bar) {
+    return (epoch, epochs, loss) -> {
+      bar.stepTo(epoch);
+      bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
+    };
   }
 
   /** An ISO-8601 instant, or an ISO-8601 duration meaning that long before now (e.g. P7D). */

@@ -57,6 +57,17 @@ public final class Evaluation {
     this.noise = noise;
   }
 
+  /** Where the ground truth of {@code entity} is looked for, for a refusal's message. */
+  private static String whereLabelsAre(DatasetFormat format, Path data, String entity) {
+    if (format != DatasetFormat.NAB) {
+      return "it needs test_label/" + entity + " beside test/";
+    }
+    Path windows = Dataset.nabWindowsFile(data);
+    return "NAB needs an entry for its CSV in labels/combined_windows.json, in the data directory or up to "
+        + Dataset.NAB_WINDOWS_LEVELS + " levels above it ("
+        + (windows == null ? "none found" : windows + " has none for it") + ")";
+  }
+
   /**
    * @param entities entity names to evaluate, empty = all
    * @param progress told after each entity
@@ -74,13 +85,8 @@ public final class Evaluation {
     List<EntityResult> results = new ArrayList<>();
     for (EntitySeries s : all.entities()) {
       if (s.labelledRows() == 0) {
-        throw new DatasetException("entity " + s.entity() + " in " + data + " has no labels, and eval measures against"
-            + " them: " + (all.format() == DatasetFormat.NAB
-                ? "NAB needs an entry for its CSV in labels/combined_windows.json, in the data directory or up to "
-                    + Dataset.NAB_WINDOWS_LEVELS + " levels above it (" + (Dataset.nabWindowsFile(data) == null ? "none found"
-                    : Dataset.nabWindowsFile(data) + " has none for it") + ")"
-                : "it needs test_label/" + s.entity() + " beside test/")
-            + "; --entities evaluates a subset");
+        throw new DatasetException("entity " + s.entity() + " in " + data + " has no labels, and eval measures"
+            + " against them: " + whereLabelsAre(all.format(), data, s.entity()) + "; --entities evaluates a subset");
       }
     }
     for (EntitySeries s : all.entities()) {
