@@ -1,6 +1,7 @@
 package io.vigil.drift;
 
 import io.vigil.schemas.FeatureVector;
+import io.vigil.schemas.Incidents;
 import io.vigil.schemas.LabelEvent;
 import io.vigil.schemas.LabelValue;
 import io.vigil.schemas.Prediction;
@@ -112,7 +113,7 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
     d.modelVersion = p.getModelVersion();
     d.score = p.getScore();
     d.probability = p.getProbability() == null ? Double.NaN : p.getProbability();
-    d.anomaly = p.getAnomaly();
+    d.anomaly = Incidents.modelFlag(p);
     d.featureSetVersion = p.getFeatureSetVersion();
     return d;
   }

@@ -1,5 +1,6 @@
 package io.vigil.drift;
 
+import io.vigil.schemas.Incidents;
 import io.vigil.schemas.Prediction;
 import java.util.List;
 
@@ -19,7 +20,7 @@ final class FastPredictionReader extends FastAvroReader {
       "windowEnd:LONG", "modelName:STRING", "modelVersion:STRING", "modelAlias:UNION:NULL,STRING",
       "score:DOUBLE", "probability:UNION:NULL,DOUBLE", "uncertainty:DOUBLE", "threshold:DOUBLE",
       "anomaly:BOOLEAN", "attributions:MAP:DOUBLE", "latencyMicros:LONG", "predictedAt:LONG", "shadow:BOOLEAN",
-      "featureSetVersion:UNION:NULL,STRING");
+      "featureSetVersion:UNION:NULL,STRING", "incidentId:UNION:NULL,STRING");
 
   private final Repeated modelName = new Repeated();
   private final Repeated modelVersion = new Repeated();
@@ -49,8 +50,8 @@ final class FastPredictionReader extends FastAvroReader {
       d.score = readDouble();
       d.probability = readBranch(2) == 1 ? readDouble() : Double.NaN;
       readDouble(); // uncertainty
-      readDouble(); // threshold
-      d.anomaly = readBoolean();
+      double threshold = readDouble();
+      boolean anomaly = readBoolean();
       for (long block = readBlockCount(); block != 0; block = readBlockCount()) {
         for (long i = 0; i < block; i++) { // attributions: not used here
           skipString();
@@ -61,6 +62,11 @@ final class FastPredictionReader extends FastAvroReader {
       readLong(); // predictedAt
       readBoolean(); // shadow
       d.featureSetVersion = readBranch(2) == 1 ? readString(featureSetVersion) : null;
+      boolean inIncident = readBranch(2) == 1;
+      if (inIncident) {
+        skipString(); // incidentId
+      }
+      d.anomaly = Incidents.modelFlag(anomaly, inIncident, d.score, threshold);
       return end() ? d : null;
     } catch (RuntimeException e) {
       end();

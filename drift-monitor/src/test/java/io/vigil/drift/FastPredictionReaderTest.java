@@ -28,7 +28,8 @@ class FastPredictionReaderTest {
         .setScore(rnd.nextGaussian() * 1e6).setProbability(optionals ? rnd.nextDouble() : null)
         .setUncertainty(rnd.nextDouble()).setThreshold(rnd.nextDouble()).setAnomaly(rnd.nextBoolean())
         .setAttributions(a).setLatencyMicros(rnd.nextInt(100_000) - 5).setPredictedAt(t).setShadow(rnd.nextBoolean())
-        .setFeatureSetVersion(optionals ? "fs-" + rnd.nextInt(2) : null).build();
+        .setFeatureSetVersion(optionals ? "fs-" + rnd.nextInt(2) : null)
+        .setIncidentId(optionals && rnd.nextBoolean() ? "inc-" + rnd.nextInt(9) : null).build();
   }
 
   @Test
@@ -49,7 +50,8 @@ class FastPredictionReaderTest {
       assertThat(a.score).isEqualTo(p.getScore());
       double probability = p.getProbability() == null ? Double.NaN : p.getProbability();
       assertThat(Double.doubleToLongBits(a.probability)).isEqualTo(Double.doubleToLongBits(probability));
-      assertThat(a.anomaly).isEqualTo(p.getAnomaly());
+      // the model's own flag: inside an incident the written flag is the scoring stage's
+      assertThat(a.anomaly).isEqualTo(p.getIncidentId() == null ? p.getAnomaly() : p.getScore() >= p.getThreshold());
       assertThat(a.featureSetVersion).isEqualTo(p.getFeatureSetVersion());
     }
   }

@@ -67,6 +67,29 @@ class SchemaEvolutionTest {
   }
 
   @Test
+  void readsAPredictionWrittenBeforeItHadAnIncidentId() throws Exception {
+    Schema v1 = SchemaHistory.released("v1", Prediction.getClassSchema().getFullName());
+    assertThat(v1.getField("incidentId")).isNull();
+    Prediction current = ExampleRecords.prediction();
+    GenericRecord old = new GenericData.Record(v1);
+    for (Schema.Field f : v1.getFields()) {
+      old.put(f.name(), GenericData.get().deepCopy(f.schema(), toGeneric(current.get(f.name()))));
+    }
+    ByteBuffer bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+    byte[] raw = new byte[bytes.remaining()];
+    bytes.get(raw);
+    Prediction read = AvroSerde.of(Prediction.class).decode(raw);
+    assertThat(read.getIncidentId()).isNull();
+    assertThat(read.getSampleId()).isEqualTo(current.getSampleId());
+    assertThat(read.getScore()).isEqualTo(current.getScore());
+  }
+
+  /** Logical-type values (Instant) as the plain longs a generic record writes. */
+  private static Object toGeneric(Object v) {
+    return v instanceof java.time.Instant i ? i.toEpochMilli() : v;
+  }
+
+  @Test
   void refusesBytesThatAreNotSingleObjectEncoded() {
     AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
     assertThatThrownBy(() -> serde.decode("{\"entity\":\"x\"}".getBytes()))

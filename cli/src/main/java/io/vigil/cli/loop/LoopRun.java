@@ -13,6 +13,7 @@ import io.vigil.model.ModelArtifacts;
 import io.vigil.model.ScoreBatch;
 import io.vigil.registry.client.RegistryClient;
 import io.vigil.schemas.FeatureVector;
+import io.vigil.schemas.Incidents;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.topics.VigilTopic;
 import io.vigil.schemas.wire.AvroSerde;
@@ -212,7 +213,10 @@ public final class LoopRun implements AutoCloseable {
     return failed;
   }
 
-  /** F1 of the live (not shadow) predictions of the versions chosen, on labelled windows ending in [from, until). */
+  /**
+   * F1 of the live (not shadow) predictions of the versions chosen, on labelled windows ending in [from,
+   * until), by each version's own flag ({@link Incidents#modelFlag}), as the old version is re-scored.
+   */
   static F1 f1(List<Prediction> predictions, GroundTruth truth, java.util.function.Predicate<String> version,
       long from, long until) {
     long n = 0, anomalies = 0, flagged = 0, tp = 0;
@@ -225,10 +229,11 @@ public final class LoopRun implements AutoCloseable {
       if (a == null || !a.labelled()) {
         continue;
       }
+      boolean flag = Incidents.modelFlag(p); // the version's own answer, not an open incident's flag
       n++;
       anomalies += a.anomaly() ? 1 : 0;
-      flagged += p.getAnomaly() ? 1 : 0;
-      tp += a.anomaly() && p.getAnomaly() ? 1 : 0;
+      flagged += flag ? 1 : 0;
+      tp += a.anomaly() && flag ? 1 : 0;
     }
     return new F1(n, anomalies, flagged, tp);
   }

@@ -119,7 +119,8 @@ public final class TraceCommand implements Callable<Integer> {
           .collect(Collectors.joining(", "));
       out.printf(Locale.ROOT, "  prediction  %s v%s%s%s  score %.3f (threshold %.3f) %s%s  uncertainty %.2f  at %s  [%s]%n",
           p.getModelName(), p.getModelVersion(), p.getModelAlias() == null ? "" : " (" + p.getModelAlias() + ")",
-          p.getShadow() ? " shadow" : "", p.getScore(), p.getThreshold(), p.getAnomaly() ? "ANOMALY" : "normal",
+          p.getShadow() ? " shadow" : "", p.getScore(), p.getThreshold(),
+          (p.getAnomaly() ? "ANOMALY" : "normal") + (p.getIncidentId() == null ? "" : " (incident " + p.getIncidentId() + ")"),
           p.getProbability() == null ? "" : String.format(Locale.ROOT, "  p=%.2f", p.getProbability()),
           p.getUncertainty(), p.getPredictedAt(), top);
     }

@@ -429,7 +429,8 @@ public final class LocalStack implements AutoCloseable {
     ScoringJobConfig d = ScoringJobConfig.loader().load(null, System.getenv());
     TopicNames t = config.topicNames();
     return new ScoringJobConfig(d.jobName(), bootstrapServers, t.name(VigilTopic.FEATURES),
-        t.name(VigilTopic.PREDICTIONS), t.name(VigilTopic.DLQ_SCORING), d.groupId(), d.transactionalIdPrefix(),
+        t.name(VigilTopic.PREDICTIONS), t.name(VigilTopic.DLQ_SCORING), t.name(VigilTopic.LABELS), d.groupId(),
+        d.transactionalIdPrefix(),
         d.transactionTimeout(), d.featureSetFile(),
         new ScoringJobConfig.Serving(servingTarget, false, null, null, config.loop().modelName(), "champion"),
         d.async(), d.retry(), d.circuitBreaker(), d.checkpointInterval(), checkpointDir("scoring"),

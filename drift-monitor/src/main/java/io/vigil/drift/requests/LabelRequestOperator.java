@@ -7,11 +7,10 @@ import io.vigil.schemas.ContextPoint;
 import io.vigil.schemas.DriftReport;
 import io.vigil.schemas.FeatureDrift;
 import io.vigil.schemas.FeatureVector;
-import io.vigil.schemas.IncidentAction;
+import io.vigil.schemas.Incidents;
 import io.vigil.schemas.LabelEvent;
 import io.vigil.schemas.LabelReason;
 import io.vigil.schemas.LabelRequest;
-import io.vigil.schemas.LabelValue;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
@@ -72,10 +71,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Labels change the entity's incident state when they are read (not in event time: a label is
- * an answer given now; windows already decided are not revisited): {@code ANOMALY} opens an
- * incident (the label's incident id, or a deterministic one), {@code NORMAL} or {@code
- * incidentAction=CLOSED} closes it, {@code UNSURE} and {@code SKIP} change nothing, and a
- * retracting label (an undo) is ignored for incident state.
+ * an answer given now; windows already decided are not revisited), read by {@link Incidents} as
+ * the scoring stage reads them: {@code ANOMALY} opens an incident (the label's incident id, or a
+ * deterministic one), {@code NORMAL} or {@code incidentAction=CLOSED} closes it, {@code UNSURE} and
+ * {@code SKIP} change nothing, and a retracting label (an undo) is ignored for incident state.
  *
  * <p>Request ids are derived from sample id and kind, and the random draws (audits) are seeded by
  * the sample id, so a replay of the same input asks the same questions under the same ids.
@@ -285,7 +284,7 @@ public final class LabelRequestOperator
     if (rs == null) {
       rs = new RequestState();
     }
-    boolean anomaly = p.getAnomaly();
+    boolean anomaly = Incidents.modelFlag(p); // the model's own: an incident's flags are not a new burst
     if (!anomaly) {
       rs.burstAsked = false;
     }
@@ -323,7 +322,7 @@ public final class LabelRequestOperator
       String incident = null;
       if (d.kind() == QueryKind.INCIDENT_FOLLOW_UP) {
         if (qs.incidentId == null) {
-          qs.incidentId = incidentId(entity, p.getSampleId());
+          qs.incidentId = Incidents.idFor(entity, p.getSampleId());
         }
         incident = qs.incidentId;
         followUps.inc();
@@ -413,30 +412,27 @@ public final class LabelRequestOperator
   // ---- labels ----
 
   private void applyLabel(LabelEvent l, String entity) throws Exception {
-    if (l.getRetracts() != null) {
-      labelsIgnored.inc(); // an undo does not reopen or close incidents
+    Incidents.Effect effect = Incidents.effectOf(l);
+    if (effect == Incidents.Effect.NONE) {
+      labelsIgnored.inc(); // an undo, UNSURE or SKIP does not open or close incidents
       return;
     }
     EntityQueryState qs = queryState.value();
     if (qs == null) {
       qs = new EntityQueryState();
     }
-    if (l.getIncidentAction() == IncidentAction.CLOSED || l.getLabel() == LabelValue.NORMAL) {
+    if (effect == Incidents.Effect.CLOSE) {
       if (qs.incidentOpen) {
         incidentsClosed.inc();
         LOG.info("incident {} on {} closed by label {}", qs.incidentId, entity, l.getEventId());
       }
       policy.closeIncident(qs);
-    } else if (l.getLabel() == LabelValue.ANOMALY) {
+    } else {
       if (!qs.incidentOpen) {
         incidentsOpened.inc();
       }
-      String id = l.getIncidentId() != null ? l.getIncidentId() : incidentId(entity, l.getSampleId());
-      policy.openIncident(qs, id);
+      policy.openIncident(qs, Incidents.idOf(l));
       LOG.info("incident {} on {} open after label {}", qs.incidentId, entity, l.getEventId());
-    } else {
-      labelsIgnored.inc();
-      return;
     }
     queryState.update(qs);
   }
@@ -487,11 +483,6 @@ public final class LabelRequestOperator
   /** Deterministic request id: the same sample asked for the same reason has the same id. */
   public static String requestId(String sampleId, QueryKind kind) {
     return "r-" + hash(sampleId + "|" + kind.name());
-  }
-
-  /** Deterministic incident id for an incident opened by a label without one. */
-  static String incidentId(String entity, String sampleId) {
-    return "inc-" + hash(entity + "|" + sampleId).substring(0, 16);
   }
 
   private static String hash(String s) {

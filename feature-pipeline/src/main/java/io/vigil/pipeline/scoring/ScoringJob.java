@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
@@ -40,9 +41,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * The scoring job: {@code vigil.features} → decode (unreadable records to the DLQ) → Flink async
  * I/O calling the serving process ({@link ScoringFunction}: retries, circuit breaker, nothing
- * dropped) → {@code vigil.predictions} (exactly-once, key = entity) and {@code vigil.dlq.scoring}
- * (vectors the server refused for good). Sources and sinks are parameters of {@link #build}, so
- * tests plug in their own; {@link #main} wires the Kafka ones from the configuration.
+ * dropped) → incident flags ({@link IncidentFlags}, keyed by entity, following {@code vigil.labels};
+ * left out when no labels source is given) → {@code vigil.predictions} (exactly-once, key = entity)
+ * and {@code vigil.dlq.scoring} (vectors the server refused for good, unreadable labels). Sources and
+ * sinks are parameters of {@link #build}, so tests plug in their own; {@link #main} wires the Kafka
+ * ones from the configuration.
  */
 public final class ScoringJob {
 
@@ -53,6 +56,9 @@ public final class ScoringJob {
   static final String UID_OUTCOMES = "outcome-router";
   static final String UID_SINK = "predictions-sink";
   static final String UID_DLQ = "dlq-sink";
+  static final String UID_LABELS = "labels-source";
+  static final String UID_LABEL_ROUTER = "label-router";
+  static final String UID_INCIDENTS = "incident-flags";
 
   /** Stage named in dead letters of unreadable records. */
   static final String STAGE_DECODE = "scoring/decode";
@@ -68,10 +74,17 @@ public final class ScoringJob {
 
   private ScoringJob() {}
 
-  /** Wires the job into {@code env}. */
+  /** Wires the job into {@code env}, without incident flags. */
   public static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
       Source<ScoringInput, ?, ?> source, Sink<Prediction> predictions, Sink<DeadLetter> dlq) {
-    build(env, cfg, set, source, predictions, dlq, UnaryOperator.identity());
+    build(env, cfg, set, source, null, predictions, dlq, UnaryOperator.identity());
+  }
+
+  /** Wires the job into {@code env}; with a {@code labels} source, the predictions carry incident flags. */
+  public static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
+      Source<ScoringInput, ?, ?> source, Source<LabelSignal, ?, ?> labels, Sink<Prediction> predictions,
+      Sink<DeadLetter> dlq) {
+    build(env, cfg, set, source, labels, predictions, dlq, UnaryOperator.identity());
   }
 
   /**
@@ -79,8 +92,8 @@ public final class ScoringJob {
    * it to inject failures; production passes the identity).
    */
   static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
-      Source<ScoringInput, ?, ?> source, Sink<Prediction> predictions, Sink<DeadLetter> dlq,
-      UnaryOperator<DataStream<Prediction>> beforeSinks) {
+      Source<ScoringInput, ?, ?> source, Source<LabelSignal, ?, ?> labels, Sink<Prediction> predictions,
+      Sink<DeadLetter> dlq, UnaryOperator<DataStream<Prediction>> beforeSinks) {
     requireNonNull(set, "set");
     DataStream<ScoringInput> vectors = env.fromSource(source, WatermarkStrategy.noWatermarks(), "features")
         .uid(UID_SOURCE).name("feature vectors (Kafka)");
@@ -99,10 +112,64 @@ public final class ScoringJob {
 
     SingleOutputStreamOperator<Prediction> scored = outcomes
         .process(new OutcomeRouter()).uid(UID_OUTCOMES).name("route outcomes");
+    DataStream<DeadLetter> dead = valid.getSideOutput(DEAD).union(scored.getSideOutput(DEAD));
 
-    beforeSinks.apply(scored).sinkTo(predictions).uid(UID_SINK).name("predictions (Kafka, exactly-once)");
-    valid.getSideOutput(DEAD).union(scored.getSideOutput(DEAD))
-        .sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+    DataStream<Prediction> out = scored;
+    if (labels != null) {
+      SingleOutputStreamOperator<LabelSignal> answers = env
+          .fromSource(labels, WatermarkStrategy.noWatermarks(), "labels").uid(UID_LABELS).name("labels (Kafka)")
+          .process(new LabelRouter()).uid(UID_LABEL_ROUTER).name("route unreadable labels");
+      dead = dead.union(answers.getSideOutput(DEAD));
+      // keyed by entity: each entity's predictions keep their order through the shuffle
+      out = scored.keyBy(new PredictionEntity())
+          .connect(answers.keyBy(new LabelEntity()))
+          .process(new IncidentFlags()).uid(UID_INCIDENTS).name("flag open incidents");
+    }
+    beforeSinks.apply(out).sinkTo(predictions).uid(UID_SINK).name("predictions (Kafka, exactly-once)");
+    dead.sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+  }
+
+  static final class PredictionEntity implements KeySelector<Prediction, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getKey(Prediction p) {
+      return p.getEntity();
+    }
+  }
+
+  static final class LabelEntity implements KeySelector<LabelSignal, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getKey(LabelSignal l) {
+      return l.entity;
+    }
+  }
+
+  /** Unreadable labels to the side output, the others on. */
+  static final class LabelRouter extends ProcessFunction<LabelSignal, LabelSignal> {
+    private static final long serialVersionUID = 1L;
+    private transient Counter unreadable;
+    private transient Counter deadLetters;
+
+    @Override
+    public void open(OpenContext ctx) {
+      var g = getRuntimeContext().getMetricGroup().addGroup("scoring");
+      unreadable = g.counter("unreadableLabels");
+      deadLetters = g.counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(LabelSignal in, Context ctx, Collector<LabelSignal> out) {
+      if (in.refused != null) {
+        unreadable.inc();
+        deadLetters.inc();
+        ctx.output(DEAD, in.refused);
+      } else {
+        out.collect(in);
+      }
+    }
   }
 
   /** Unreadable records to the side output, vectors on. */
@@ -183,6 +250,29 @@ public final class ScoringJob {
     return b.build();
   }
 
+  /**
+   * The labels topic from the group's committed offsets (the earliest at first start, so a new job
+   * knows every incident still open); null when {@code labelsTopic} is blank (no incident flags).
+   * {@code bounded} stops at the offsets that are the latest at start.
+   */
+  public static KafkaSource<LabelSignal> labelsSource(ScoringJobConfig cfg, boolean bounded) {
+    if (cfg.labelsTopic() == null) {
+      return null;
+    }
+    var b = KafkaSource.<LabelSignal>builder()
+        .setBootstrapServers(cfg.bootstrapServers())
+        .setTopics(cfg.labelsTopic())
+        .setGroupId(cfg.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new LabelSignalDecoder())
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("partition.discovery.interval.ms", "30000");
+    if (bounded) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b.build();
+  }
+
   public static KafkaSink<Prediction> predictionSink(ScoringJobConfig cfg) {
     return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new PredictionSerializer(cfg.predictionsTopic()), cfg.transactionalIdPrefix() + "-predictions",
         cfg.transactionTimeout());
@@ -219,7 +309,7 @@ public final class ScoringJob {
         : FeatureSet.load(Path.of(cfg.featureSetFile()));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(cfg));
     configure(env, cfg);
-    build(env, cfg, set, kafkaSource(cfg), predictionSink(cfg), dlqSink(cfg));
+    build(env, cfg, set, kafkaSource(cfg), labelsSource(cfg, false), predictionSink(cfg), dlqSink(cfg));
     env.execute(cfg.jobName());
   }
 

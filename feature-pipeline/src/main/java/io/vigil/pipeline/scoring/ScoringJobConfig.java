@@ -16,6 +16,8 @@ import java.util.Set;
  * environment variables {@code VIGIL_SCORING__<KEY>} (levels separated by {@code __}, e.g. {@code
  * VIGIL_SCORING__SERVING__TARGET=serving:8001}).
  *
+ * @param labelsTopic labels the incident flags follow (DESIGN §5): while an incident is open on an
+ *     entity its predictions are flagged and name it; blank = no incident flags
  * @param featureSetFile YAML feature-set declaration used to name the attributions; null = the
  *     bundled SMD default
  * @param serving where and what to call
@@ -31,6 +33,7 @@ public record ScoringJobConfig(
     String featuresTopic,
     String predictionsTopic,
     String dlqTopic,
+    String labelsTopic,
     String groupId,
     String transactionalIdPrefix,
     Duration transactionTimeout,
@@ -52,6 +55,7 @@ public record ScoringJobConfig(
     requireNonNull(featuresTopic, "featuresTopic");
     requireNonNull(predictionsTopic, "predictionsTopic");
     requireNonNull(dlqTopic, "dlqTopic");
+    labelsTopic = blankToNull(labelsTopic);
     requireNonNull(groupId, "groupId");
     requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
     requireNonNull(checkpointDir, "checkpointDir");
@@ -207,7 +211,7 @@ public record ScoringJobConfig(
 
   public static ScoringJobConfig defaults() {
     return new ScoringJobConfig("vigil-scoring", "127.0.0.1:9092", "vigil.features",
-        "vigil.predictions", "vigil.dlq.scoring", "vigil-scoring", "vigil-scoring",
+        "vigil.predictions", "vigil.dlq.scoring", "vigil.labels", "vigil-scoring", "vigil-scoring",
         Duration.ofMinutes(10), null,
         new Serving("127.0.0.1:8001", false, null, null, "anomaly-detector", "champion"),
         new Async(100, Duration.ofSeconds(5), Ordering.ORDERED),
@@ -222,14 +226,20 @@ public record ScoringJobConfig(
   }
 
   public ScoringJobConfig withKafka(String servers) {
-    return new ScoringJobConfig(jobName, servers, featuresTopic, predictionsTopic, dlqTopic, groupId,
+    return new ScoringJobConfig(jobName, servers, featuresTopic, predictionsTopic, dlqTopic, labelsTopic, groupId,
         transactionalIdPrefix, transactionTimeout, featureSetFile, serving, async, retry, circuitBreaker,
         checkpointInterval, checkpointDir, s3, parallelism);
   }
 
+  public ScoringJobConfig withLabelsTopic(String topic) {
+    return new ScoringJobConfig(jobName, bootstrapServers, featuresTopic, predictionsTopic, dlqTopic,
+        topic, groupId, transactionalIdPrefix, transactionTimeout, featureSetFile, serving, async, retry,
+        circuitBreaker, checkpointInterval, checkpointDir, s3, parallelism);
+  }
+
   public ScoringJobConfig withServing(Serving newServing) {
     return new ScoringJobConfig(jobName, bootstrapServers, featuresTopic, predictionsTopic, dlqTopic,
-        groupId, transactionalIdPrefix, transactionTimeout, featureSetFile, newServing, async, retry,
+        labelsTopic, groupId, transactionalIdPrefix, transactionTimeout, featureSetFile, newServing, async, retry,
         circuitBreaker, checkpointInterval, checkpointDir, s3, parallelism);
   }
 }

@@ -11,6 +11,9 @@ import io.vigil.model.ModelSpec;
 import io.vigil.pipeline.FeatureJobConfig;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.FeatureVector;
+import io.vigil.schemas.IncidentAction;
+import io.vigil.schemas.LabelEvent;
+import io.vigil.schemas.LabelValue;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.SampleIds;
 import io.vigil.schemas.wire.AvroSerde;
@@ -140,7 +143,7 @@ class ScoringJobIT {
   static ScoringJobConfig config(String prefix, int servingPort, ScoringJobConfig.Ordering ordering) {
     ScoringJobConfig d = ScoringJobConfig.defaults();
     return new ScoringJobConfig(prefix, KAFKA.bootstrapServers(), prefix + ".features",
-        prefix + ".predictions", prefix + ".dlq", prefix + "-group", prefix + "-tx", Duration.ofMinutes(5),
+        prefix + ".predictions", prefix + ".dlq", prefix + ".labels", prefix + "-group", prefix + "-tx", Duration.ofMinutes(5),
         null, new ScoringJobConfig.Serving("127.0.0.1:" + servingPort, false, null, null, MODEL, "champion"),
         new ScoringJobConfig.Async(8, Duration.ofSeconds(2), ordering),
         new ScoringJobConfig.Retry(Duration.ofMillis(50), Duration.ofMillis(400), 3),
@@ -390,7 +393,7 @@ class ScoringJobIT {
       conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
       ScoringJob.configure(env, cfg);
-      ScoringJob.build(env, cfg, SET, ScoringJob.kafkaSource(cfg, true), ScoringJob.predictionSink(cfg),
+      ScoringJob.build(env, cfg, SET, ScoringJob.kafkaSource(cfg, true), null, ScoringJob.predictionSink(cfg),
           ScoringJob.dlqSink(cfg), s -> s.map(new FailOnce()).name("failure injector"));
       env.execute("scoring-failover");
 
@@ -477,5 +480,113 @@ class ScoringJobIT {
         second.close();
       }
     }
+  }
+  /** Sends one label event (key = sample id, as the labeling UI writes them) and waits for the broker. */
+  static void sendLabel(KafkaProducer<byte[], byte[]> p, String topic, String entity, LabelValue value,
+      IncidentAction action, String incidentId) throws Exception {
+    String sample = "s-label-" + entity + "-" + action;
+    LabelEvent l = LabelEvent.newBuilder().setEventId("e-" + entity + "-" + action).setSampleId(sample)
+        .setEntity(entity).setAnnotator("ada").setLabel(value).setLabeledAt(Instant.now())
+        .setIdempotencyKey("k-" + entity + "-" + action).setIncidentId(incidentId).setIncidentAction(action).build();
+    p.send(new ProducerRecord<>(topic, sample.getBytes(StandardCharsets.UTF_8),
+        AvroSerde.of(LabelEvent.class).encode(l))).get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Sends the next vector of {@code host-1} and {@code host-2} (both scored normal) until {@code
+   * done} holds for the predictions written so far; returns them.
+   */
+  static List<Prediction> streamUntil(KafkaProducer<byte[], byte[]> p, ScoringJobConfig cfg, int[] t,
+      String what, java.util.function.Predicate<List<Prediction>> done) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      for (String entity : List.of("host-1", "host-2")) {
+        send(p, cfg.featuresTopic(), vector(entity, t[0], 0.01, COLS));
+      }
+      t[0]++;
+      List<Prediction> now = predictions(cfg.predictionsTopic());
+      if (done.test(now)) {
+        return now;
+      }
+      if (System.nanoTime() > until) {
+        throw new AssertionError("timed out waiting for " + what + "; " + now.size() + " predictions");
+      }
+      LockSupport.parkNanos(200_000_000);
+    }
+  }
+
+  @Test
+  void whileAnIncidentIsOpenItsEntitysWindowsAreFlaggedAndNameIt() throws Exception {
+    try (ServingServer serving = serve(0, "work-incident", PredictionSink.NONE)) {
+      ScoringJobConfig cfg = config("incident", serving.port(), ScoringJobConfig.Ordering.ORDERED);
+      createTopics(cfg);
+      try (Admin admin = KAFKA.kafka().admin()) {
+        admin.createTopics(List.of(new NewTopic(cfg.labelsTopic(), 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      }
+      JobClient job = null;
+      try (KafkaProducer<byte[], byte[]> p = producer()) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ScoringJob.configure(env, cfg);
+        ScoringJob.build(env, cfg, SET, ScoringJob.kafkaSource(cfg, false), ScoringJob.labelsSource(cfg, false),
+            ScoringJob.predictionSink(cfg), ScoringJob.dlqSink(cfg));
+        job = env.executeAsync("scoring-incident");
+        JobID id = job.getJobID();
+        int[] t = {0};
+
+        // before any label: the model's flags (all normal here)
+        streamUntil(p, cfg, t, "the first predictions", all -> all.size() >= 4);
+        // an annotator confirms an anomaly on host-1; an unreadable record on the labels topic goes to the DLQ
+        sendLabel(p, cfg.labelsTopic(), "host-1", LabelValue.ANOMALY, IncidentAction.OPENED, "inc-it");
+        p.send(new ProducerRecord<>(cfg.labelsTopic(), "junk".getBytes(StandardCharsets.UTF_8),
+            "not avro".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        streamUntil(p, cfg, t, "a flagged window of host-1",
+            all -> all.stream().filter(pr -> "inc-it".equals(pr.getIncidentId())).count() >= 3);
+        // "it's over": host-1's windows are the model's again
+        sendLabel(p, cfg.labelsTopic(), "host-1", LabelValue.NORMAL, IncidentAction.CLOSED, "inc-it");
+        List<Prediction> all = streamUntil(p, cfg, t, "host-1 unflagged after the incident", now -> {
+          List<Prediction> h1 = ofEntity(now, "host-1");
+          return h1.size() > 2 && h1.get(h1.size() - 1).getIncidentId() == null
+              && h1.get(h1.size() - 2).getIncidentId() == null
+              && h1.stream().anyMatch(pr -> pr.getIncidentId() != null);
+        });
+
+        // host-1: unflagged, then one unbroken run of flagged windows naming the incident, then unflagged
+        List<Prediction> h1 = ofEntity(all, "host-1");
+        StringBuilder pattern = new StringBuilder();
+        for (Prediction pr : h1) {
+          assertThat(pr.getAnomaly()).isEqualTo(pr.getIncidentId() != null);
+          if (pr.getIncidentId() != null) {
+            assertThat(pr.getIncidentId()).isEqualTo("inc-it");
+            assertThat(pr.getScore()).as("the model's score is kept").isLessThan(pr.getThreshold());
+          }
+          pattern.append(pr.getIncidentId() == null ? '.' : 'X');
+        }
+        assertThat(pattern.toString()).matches("\\.+X{3,}\\.+");
+        assertThat(ofEntity(all, "host-2")).isNotEmpty()
+            .allMatch(pr -> !pr.getAnomaly() && pr.getIncidentId() == null);
+        Map<String, Integer> counts = new HashMap<>();
+        all.forEach(pr -> counts.merge(pr.getSampleId(), 1, Integer::sum));
+        assertThat(counts.values()).allMatch(c -> c == 1);
+
+        await(Duration.ofSeconds(30), "the unreadable label in the DLQ", () -> !deadLetters(cfg.dlqTopic()).isEmpty());
+        DeadLetter d = deadLetters(cfg.dlqTopic()).get(0);
+        assertThat(d.getStage()).isEqualTo(LabelSignalDecoder.STAGE);
+        assertThat(d.getErrorCode()).isEqualTo("BAD_HEADER");
+        assertThat(d.getSourceTopic()).isEqualTo(cfg.labelsTopic());
+        assertThat(counter(id, "incidentsOpened")).isEqualTo(1);
+        assertThat(counter(id, "incidentsClosed")).isEqualTo(1);
+        assertThat(counter(id, "incidentFlagged")).isGreaterThanOrEqualTo(3);
+      } finally {
+        if (job != null) {
+          job.cancel().get(30, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  /** {@code entity}'s predictions in window order. */
+  static List<Prediction> ofEntity(List<Prediction> all, String entity) {
+    return all.stream().filter(pr -> pr.getEntity().equals(entity))
+        .sorted(java.util.Comparator.comparing(Prediction::getWindowEnd)).toList();
   }
 }
