@@ -145,6 +145,62 @@ class PartialWindowOperatorTest {
     }
   }
 
+  /** Writes open parts the way builds before 2026-11-28 did: the objects, state {@code partial-windows}. */
+  static final class ObjectStateWriter extends org.apache.flink.streaming.api.operators.AbstractStreamOperator<PartialWindow>
+      implements org.apache.flink.streaming.api.operators.OneInputStreamOperator<DriftInput, PartialWindow> {
+    private static final long serialVersionUID = 1L;
+    private final List<PartialWindow> parts;
+
+    ObjectStateWriter(List<PartialWindow> parts) {
+      this.parts = parts;
+    }
+
+    @Override
+    public void snapshotState(org.apache.flink.runtime.state.StateSnapshotContext ctx) throws Exception {
+      super.snapshotState(ctx);
+      getOperatorStateBackend().getListState(new org.apache.flink.api.common.state.ListStateDescriptor<>(
+          "partial-windows", PartialWindowSerializer.TYPE)).update(parts);
+    }
+
+    @Override
+    public void processElement(StreamRecord<DriftInput> element) {}
+  }
+
+  @Test
+  void openPartsCheckpointedAsObjectsByAnEarlierBuildAreRestored() throws Exception {
+    WindowAccumulator expected = new WindowAccumulator();
+    PartialWindow old = new PartialWindow("m", "1", 0);
+    for (int i = 0; i < 3; i++) {
+      DriftInput d = sample("1", i * MIN);
+      add(expected, d);
+      add(old.acc, d);
+    }
+    OperatorSubtaskState snapshot;
+    try (var h = new OneInputStreamOperatorTestHarness<DriftInput, PartialWindow>(
+        new ObjectStateWriter(List.of(old)))) {
+      h.open();
+      snapshot = h.snapshot(1, 1);
+    }
+    OperatorSubtaskState again;
+    try (var restored = harness()) {
+      restored.initializeState(snapshot);
+      restored.open();
+      DriftInput d = sample("1", 5 * MIN);
+      add(expected, d);
+      restored.processElement(d, d.time);
+      again = restored.snapshot(2, 2); // now in the bytes format only: restoring it counts each sample once
+    }
+    try (var restored = harness()) {
+      restored.initializeState(again);
+      restored.open();
+      restored.processWatermark(10 * MIN - 1);
+      List<PartialWindow> parts = restored.extractOutputValues();
+      assertThat(parts).hasSize(1);
+      assertThat(parts.get(0).acc.samples).isEqualTo(4);
+      assertThat(parts.get(0).acc.counts).containsExactly(expected.counts);
+    }
+  }
+
   @Test
   void samplesWithoutAUsableReferenceGoToTheSideOutput() throws Exception {
     try (var h = harness()) {
