@@ -10,13 +10,19 @@ import java.util.HexFormat;
 /**
  * What a {@link LabelEvent} means for its entity's incident (DESIGN §5), read the same way by every
  * consumer of the labels topic that keeps incident state: the label-request stage (follow-ups) and
- * the scoring stage (flags the windows of an open incident).
+ * the scoring stage (flags the windows of an open incident). The labeling UI keeps the incidents
+ * and says on each label what it did ({@code incidentAction}); labels from elsewhere may say
+ * nothing, and are read the way {@code vigil eval}'s annotator is.
  *
  * <ul>
  *   <li>A retracting event (an undo) changes nothing: it neither reopens nor closes an incident.
- *   <li>{@code incidentAction = CLOSED} or a {@code NORMAL} answer closes the open incident.
- *   <li>An {@code ANOMALY} answer opens one (or keeps the open one open).
- *   <li>{@code UNSURE} and {@code SKIP} change nothing.
+ *   <li>{@code incidentAction = CLOSED} closes the open incident; {@code OPENED} or {@code
+ *       CONTINUED} opens one (or keeps the open one open).
+ *   <li>Without an action ({@code NONE}): an {@code ANOMALY} answer opens one; a {@code NORMAL}
+ *       answer closes it only when it answers no request ({@code requestId} null). A "normal" to a
+ *       queued request is about that request's window — the UI asks for an incident's end with a
+ *       follow-up, and marks the answer that ends it {@code CLOSED}.
+ *   <li>{@code UNSURE} and {@code SKIP} without an action change nothing.
  * </ul>
  */
 public final class Incidents {
@@ -35,10 +41,19 @@ public final class Incidents {
     if (l.getRetracts() != null) {
       return Effect.NONE;
     }
-    if (l.getIncidentAction() == IncidentAction.CLOSED || l.getLabel() == LabelValue.NORMAL) {
-      return Effect.CLOSE;
+    switch (l.getIncidentAction()) {
+      case CLOSED:
+        return Effect.CLOSE;
+      case OPENED:
+      case CONTINUED:
+        return Effect.OPEN;
+      default:
+        break;
     }
-    return l.getLabel() == LabelValue.ANOMALY ? Effect.OPEN : Effect.NONE;
+    if (l.getLabel() == LabelValue.ANOMALY) {
+      return Effect.OPEN;
+    }
+    return l.getLabel() == LabelValue.NORMAL && l.getRequestId() == null ? Effect.CLOSE : Effect.NONE;
   }
 
   /** The incident an opening event names: its own id, or {@link #idFor} its entity and sample. */

@@ -6,13 +6,14 @@ import org.junit.jupiter.api.Test;
 
 class IncidentsTest {
 
+  /** A label that answers no request (from outside the labeling UI's queue). */
   private static LabelEvent label(LabelValue value, IncidentAction action, String incidentId, String retracts) {
     return LabelEvent.newBuilder(ExampleRecords.labelEvent()).setLabel(value).setIncidentAction(action)
-        .setIncidentId(incidentId).setRetracts(retracts).build();
+        .setIncidentId(incidentId).setRetracts(retracts).setRequestId(null).build();
   }
 
   @Test
-  void anAnomalyOpensANormalOrACloseEndsTheRestChangeNothing() {
+  void anAnomalyOpensAnUnrequestedNormalOrACloseEndsTheRestChangeNothing() {
     assertThat(Incidents.effectOf(label(LabelValue.ANOMALY, IncidentAction.OPENED, "i-1", null)))
         .isEqualTo(Incidents.Effect.OPEN);
     assertThat(Incidents.effectOf(label(LabelValue.ANOMALY, IncidentAction.NONE, null, null)))
@@ -27,6 +28,13 @@ class IncidentsTest {
         .isEqualTo(Incidents.Effect.NONE);
     assertThat(Incidents.effectOf(label(LabelValue.SKIP, IncidentAction.NONE, null, null)))
         .isEqualTo(Incidents.Effect.NONE);
+    // the UI's answer to a queued request: "normal" is about that window; the UI closes with CLOSED
+    assertThat(Incidents.effectOf(LabelEvent.newBuilder(label(LabelValue.NORMAL, IncidentAction.NONE, null, null))
+        .setRequestId("r-9").build())).isEqualTo(Incidents.Effect.NONE);
+    assertThat(Incidents.effectOf(LabelEvent.newBuilder(label(LabelValue.NORMAL, IncidentAction.CLOSED, "i-1", null))
+        .setRequestId("r-9").build())).isEqualTo(Incidents.Effect.CLOSE);
+    assertThat(Incidents.effectOf(LabelEvent.newBuilder(label(LabelValue.ANOMALY, IncidentAction.NONE, null, null))
+        .setRequestId("r-9").build())).isEqualTo(Incidents.Effect.OPEN);
     assertThat(Incidents.effectOf(label(LabelValue.NORMAL, IncidentAction.NONE, null, "e-0")))
         .as("an undo neither closes").isEqualTo(Incidents.Effect.NONE);
     assertThat(Incidents.effectOf(label(LabelValue.ANOMALY, IncidentAction.OPENED, "i-1", "e-0")))

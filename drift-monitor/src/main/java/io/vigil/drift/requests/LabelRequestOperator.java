@@ -72,9 +72,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Labels change the entity's incident state when they are read (not in event time: a label is
  * an answer given now; windows already decided are not revisited), read by {@link Incidents} as
- * the scoring stage reads them: {@code ANOMALY} opens an incident (the label's incident id, or a
- * deterministic one), {@code NORMAL} or {@code incidentAction=CLOSED} closes it, {@code UNSURE} and
- * {@code SKIP} change nothing, and a retracting label (an undo) is ignored for incident state.
+ * the scoring stage reads them: {@code ANOMALY} (or {@code incidentAction} OPENED / CONTINUED) opens
+ * an incident (the label's incident id, or a deterministic one), {@code incidentAction=CLOSED} or a
+ * {@code NORMAL} that answers no request closes it, {@code UNSURE} and {@code SKIP} change nothing,
+ * and a retracting label (an undo) is ignored for incident state.
  *
  * <p>Request ids are derived from sample id and kind, and the random draws (audits) are seeded by
  * the sample id, so a replay of the same input asks the same questions under the same ids.

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Flags the windows of an open incident (DESIGN §5), keyed by entity: a person's "yes, anomaly"
- * opens an incident on the entity, and until a "normal" answer or an explicit close ends it, every
+ * opens an incident on the entity, and until it is closed ("it is over" to a follow-up), every
  * prediction of that entity leaves with {@code anomaly = true} and the incident's id, whatever the
  * model scored (score, probability and uncertainty stay the model's). The labels are read as the
  * label-request stage reads them ({@link Incidents}), so both agree on which incident is open.

@@ -48,7 +48,12 @@ class IncidentFlagsTest {
   /** A label as the labels topic carries it, through the job's own decoder. */
   private static LabelSignal label(String entity, LabelValue value, IncidentAction action, String incidentId,
       String retracts) {
-    LabelEvent l = LabelEvent.newBuilder().setEventId("e-" + ++events).setSampleId(entity + "-x").setEntity(entity)
+    return label(entity, value, action, incidentId, retracts, null);
+  }
+
+  private static LabelSignal label(String entity, LabelValue value, IncidentAction action, String incidentId,
+      String retracts, String requestId) {
+    LabelEvent l = LabelEvent.newBuilder().setRequestId(requestId).setEventId("e-" + ++events).setSampleId(entity + "-x").setEntity(entity)
         .setAnnotator("ada").setLabel(value).setLabeledAt(Instant.EPOCH).setIdempotencyKey("k-" + events)
         .setIncidentId(incidentId).setIncidentAction(action).setRetracts(retracts).build();
     return DECODER.decode("labels", 0, events, null, LABELS.encode(l));
@@ -79,6 +84,8 @@ class IncidentFlagsTest {
       h.processElement2(new StreamRecord<>(label("a", LabelValue.ANOMALY, IncidentAction.CONTINUED, "inc-7", null)));
       h.processElement2(new StreamRecord<>(label("a", LabelValue.UNSURE, IncidentAction.NONE, null, null)));
       h.processElement2(new StreamRecord<>(label("a", LabelValue.NORMAL, IncidentAction.NONE, null, "e-1")));
+      // the UI's "normal" to an older queued request is about that window, not the end of the incident
+      h.processElement2(new StreamRecord<>(label("a", LabelValue.NORMAL, IncidentAction.NONE, null, null, "r-3")));
       h.processElement1(new StreamRecord<>(prediction("a", 4, 0.3)));
       h.processElement2(new StreamRecord<>(label("a", LabelValue.NORMAL, IncidentAction.CLOSED, "inc-7", null)));
       h.processElement1(new StreamRecord<>(prediction("a", 5, 0.2)));
@@ -91,6 +98,12 @@ class IncidentFlagsTest {
           "a-4 true inc-7",
           "a-5 false null",
           "a-6 true null");
+      // from outside the UI's queue (no request), "normal" ends it
+      h.processElement2(new StreamRecord<>(label("a", LabelValue.ANOMALY, IncidentAction.NONE, "inc-8", null)));
+      h.processElement1(new StreamRecord<>(prediction("a", 7, 0.2)));
+      h.processElement2(new StreamRecord<>(label("a", LabelValue.NORMAL, IncidentAction.NONE, null, null)));
+      h.processElement1(new StreamRecord<>(prediction("a", 8, 0.2)));
+      assertThat(out(h)).containsExactly("a-7 true inc-8", "a-8 false null");
     }
   }
 
