@@ -105,6 +105,26 @@ class LabelServiceTest {
   }
 
   @Test
+  void aYesToTheFollowUpOfAnIncidentClosedMeanwhileOpensANewOne() {
+    queue.enqueue(Fixtures.request("s1", "web-2", 0.9));
+    queue.next("ann");
+    String first = labels.submit("ann", "s1", label("ANOMALY", "key-000011")).label().incidentId();
+    queue.enqueue(Fixtures.request("s2", "web-2", 1.0, LabelReason.INCIDENT_FOLLOW_UP, first, Map.of()));
+    queue.enqueue(Fixtures.request("s3", "web-2", 1.0, LabelReason.INCIDENT_FOLLOW_UP, first, Map.of()));
+    queue.next("ann");
+    assertThat(labels.submit("ann", "s2", label("NORMAL", "key-000012")).label().incidentAction())
+        .isEqualTo("CLOSED");
+    queue.next("ann");
+    StoredLabel late = labels.submit("ann", "s3", label("ANOMALY", "key-000013")).label();
+    assertThat(late.incidentAction()).isEqualTo("OPENED");
+    assertThat(late.incidentId()).isNotEqualTo(first);
+    assertThat(labels.incidents(true)).singleElement()
+        .satisfies(i -> assertThat(i.incidentId()).isEqualTo(late.incidentId()));
+    assertThat(outbox()).extracting(e -> e.getIncidentAction().name())
+        .containsExactly("OPENED", "CLOSED", "OPENED");
+  }
+
+  @Test
   void aPersonClosesAnIncidentWithAResolutionNote() {
     queue.enqueue(Fixtures.request("s1", "db-1", 0.9));
     queue.next("ann");

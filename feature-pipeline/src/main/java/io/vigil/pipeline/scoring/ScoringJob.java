@@ -147,53 +147,65 @@ public final class ScoringJob {
     }
   }
 
-  /** Unreadable labels to the side output, the others on. */
-  static final class LabelRouter extends ProcessFunction<LabelSignal, LabelSignal> {
+  /** Records refused on reading to the dead-letter side output, the others on; counts both. */
+  abstract static class RefusalRouter<T> extends ProcessFunction<T, T> {
     private static final long serialVersionUID = 1L;
-    private transient Counter unreadable;
+    private final String refusedCounter;
+    private transient Counter refused;
     private transient Counter deadLetters;
+
+    RefusalRouter(String refusedCounter) {
+      this.refusedCounter = refusedCounter;
+    }
+
+    /** The dead letter of a refused record; null for one that goes on. */
+    abstract DeadLetter refusal(T in);
 
     @Override
     public void open(OpenContext ctx) {
       var g = getRuntimeContext().getMetricGroup().addGroup("scoring");
-      unreadable = g.counter("unreadableLabels");
+      refused = g.counter(refusedCounter);
       deadLetters = g.counter("deadLetters");
     }
 
     @Override
-    public void processElement(LabelSignal in, Context ctx, Collector<LabelSignal> out) {
-      if (in.refused != null) {
-        unreadable.inc();
+    public void processElement(T in, Context ctx, Collector<T> out) {
+      DeadLetter d = refusal(in);
+      if (d != null) {
+        refused.inc();
         deadLetters.inc();
-        ctx.output(DEAD, in.refused);
+        ctx.output(DEAD, d);
       } else {
         out.collect(in);
       }
     }
   }
 
-  /** Unreadable records to the side output, vectors on. */
-  static final class DecodeRouter extends ProcessFunction<ScoringInput, ScoringInput> {
+  /** Unreadable labels to the side output, the others on. */
+  static final class LabelRouter extends RefusalRouter<LabelSignal> {
     private static final long serialVersionUID = 1L;
-    private transient Counter unreadable;
-    private transient Counter deadLetters;
 
-    @Override
-    public void open(OpenContext ctx) {
-      var g = getRuntimeContext().getMetricGroup().addGroup("scoring");
-      unreadable = g.counter("unreadable");
-      deadLetters = g.counter("deadLetters");
+    LabelRouter() {
+      super("unreadableLabels");
     }
 
     @Override
-    public void processElement(ScoringInput in, Context ctx, Collector<ScoringInput> out) {
-      if (in.failed()) {
-        unreadable.inc();
-        deadLetters.inc();
-        ctx.output(DEAD, ScoringFunction.deadLetter(in, in.errorCode, in.reason));
-      } else {
-        out.collect(in);
-      }
+    DeadLetter refusal(LabelSignal in) {
+      return in.refused;
+    }
+  }
+
+  /** Unreadable records to the side output, vectors on. */
+  static final class DecodeRouter extends RefusalRouter<ScoringInput> {
+    private static final long serialVersionUID = 1L;
+
+    DecodeRouter() {
+      super("unreadable");
+    }
+
+    @Override
+    DeadLetter refusal(ScoringInput in) {
+      return in.failed() ? ScoringFunction.deadLetter(in, in.errorCode, in.reason) : null;
     }
   }
 

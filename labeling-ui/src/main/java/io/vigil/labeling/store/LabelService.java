@@ -138,10 +138,13 @@ public final class LabelService {
     }
 
     // incidents: an anomaly opens one on the entity (or continues the open one); on a follow-up
-    // request, "normal" closes it
+    // request, "normal" closes it. A follow-up of an incident closed meanwhile (by a person, or by the
+    // answer to another of its follow-ups) is an ordinary window: its "yes" opens or continues as
+    // any other would, so the label stream's consumers never see an incident continue that the store
+    // has closed.
     String incidentId = followUpOf;
     IncidentAction action = IncidentAction.NONE;
-    if (followUpOf != null) {
+    if (followUpOf != null && isOpen(c, followUpOf)) {
       if (value == LabelValue.ANOMALY) {
         action = IncidentAction.CONTINUED;
       } else if (value == LabelValue.NORMAL && closeIncident(c, followUpOf, annotator, now,
@@ -401,6 +404,16 @@ public final class LabelService {
       ps.setString(3, resolution);
       ps.setString(4, incidentId);
       return ps.executeUpdate() == 1;
+    }
+  }
+
+  private static boolean isOpen(Connection c, String incidentId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT 1 FROM incidents WHERE incident_id = ? AND status = 'OPEN'")) {
+      ps.setString(1, incidentId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 
