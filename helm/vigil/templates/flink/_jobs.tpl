@@ -47,7 +47,7 @@ The four Flink jobs: values key, resource/job name, jar (operator: local:// URI;
 {{- include "vigil.refuseSecretKeys" (list "flink.jobs.scoring" $v.config (list "s3.accessKey" "s3.secretKey" "serving.authToken")) -}}
 {{- $serving := dict "target" (include "vigil.servingTarget" $ctx) "tls" $ctx.Values.serving.tls.enabled "modelName" $ctx.Values.modelName "alias" $ctx.Values.serving.model.alias -}}
 {{- if $ctx.Values.serving.tls.enabled -}}{{- $_ := set $serving "tlsTrustCertFile" "/opt/vigil/tls/ca.crt" -}}{{- end -}}
-{{- $managed = merge (dict "featuresTopic" $t.features "predictionsTopic" $t.predictions "serving" $serving "s3" $s3) $common -}}
+{{- $managed = merge (dict "featuresTopic" $t.features "predictionsTopic" $t.predictions "labelsTopic" $t.labels "serving" $serving "s3" $s3) $common -}}
 {{- else if eq $job.key "driftMonitor" -}}
 {{- include "vigil.refuseSecretKeys" (list "flink.jobs.driftMonitor" $v.config (list "registry.accessKey" "registry.secretKey")) -}}
 {{- $managed = merge (dict "featuresTopic" $t.features "predictionsTopic" $t.predictions "labelsTopic" $t.labels "driftTopic" $t.drift "registry" (dict "trackingUri" (include "vigil.registryUrl" $ctx) "s3Endpoint" (include "vigil.s3Endpoint" $ctx) "accessKey" "" "secretKey" "")) $common -}}

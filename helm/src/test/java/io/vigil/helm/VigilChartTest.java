@@ -224,10 +224,14 @@ class VigilChartTest {
       FeatureJobConfig features = FeatureJobConfig.loader().load(jobConfig(m, "feature-pipeline"), env);
       assertThat(features.checkpointDir()).startsWith("s3://vigil-checkpoints/");
       assertThat(features.archiveDir()).isEqualTo("s3://vigil-features/archive");
-      ScoringJobConfig.loader().load(jobConfig(m, "scoring"), env);
+      ScoringJobConfig scoring = ScoringJobConfig.loader().load(jobConfig(m, "scoring"), env);
+      assertThat(scoring.labelsTopic()).as("the incident flags follow the chart's labels topic").isEqualTo("vigil.labels");
       DriftJobConfig.loader().load(jobConfig(m, "drift-monitor"), env);
       LabelRequestConfig.loader().load(jobConfig(m, "label-requests"), env);
     }
+    Manifests renamed = CHART.renderDefaults(Map.of("kafka.topics.labels", "team-a.labels"));
+    assertThat(ScoringJobConfig.loader().load(jobConfig(renamed, "scoring"), fakeSecretEnv()).labelsTopic())
+        .isEqualTo("team-a.labels");
   }
 
   @Test
