@@ -261,6 +261,64 @@ class NettyServerTest {
     }
   }
 
+  // ------------------------------------------------------------------ load shedding
+
+  /** A prediction log that holds the batch worker in its first offer until released (a fake of our own sink). */
+  static final class HoldingSink implements PredictionSink {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public boolean offer(PredictionEntry entry) {
+      entered.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aFullQueueIsShedWithResourceExhaustedOverNettyAndTheQueuedCallsAreStillAnswered() throws Exception {
+    ServingConfig c = config("work-shed").withBatching(new ServingConfig.Batching(true, 1, 0, 2, 1));
+    HoldingSink sink = new HoldingSink();
+    ServingServer server = ServingServer.start(c, new ServingServer.Parts(source, sink, null, null, null));
+    ManagedChannel ch = plaintext(server);
+    try {
+      var blocking = GRPCInferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+      // the first call is answered, then the only batch worker is held logging it
+      assertThat(blocking.modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, 1), 1, COLS)).getModelVersion())
+          .isEqualTo("1");
+      assertThat(sink.entered.await(10, TimeUnit.SECONDS)).isTrue();
+      DynamicBatcher batcher = server.models().current(ModelManager.Role.PRIMARY).orElseThrow().batcher();
+      var async = GRPCInferenceServiceGrpc.newFutureStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
+      var queued1 = async.modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, 2), 1, COLS));
+      var queued2 = async.modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, 3), 1, COLS));
+      Await.until(Duration.ofSeconds(10), "two calls in the queue", () -> batcher.queuedRequests() == 2);
+      // the queue (capacity 2) is full: the next call is shed at once, not queued without bound
+      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+          () -> blocking.modelInfer(Requests.typed(MODEL, Requests.rows(1, COLS, 4), 1, COLS)));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(e.getStatus().getDescription()).contains("queue is full").doesNotContain("Exception")
+          .doesNotContain("\tat ");
+      assertThat(server.metrics().errors("ModelInfer", "RESOURCE_EXHAUSTED")).isEqualTo(1);
+      sink.release.countDown();
+      assertThat(Requests.output(queued1.get(10, TimeUnit.SECONDS), "score"))
+          .containsExactly(direct(Requests.rows(1, COLS, 2), 1).scores(), Offset.offset(1e-5f));
+      assertThat(Requests.output(queued2.get(10, TimeUnit.SECONDS), "score"))
+          .containsExactly(direct(Requests.rows(1, COLS, 3), 1).scores(), Offset.offset(1e-5f));
+    } finally {
+      sink.release.countDown();
+      shutdown(ch);
+      server.close();
+    }
+  }
+
   // ------------------------------------------------------------------ TLS and bearer tokens
 
   /** A self-signed certificate for 127.0.0.1 and localhost, made with the JDK's keytool, as PEM files. */
