@@ -8,6 +8,7 @@ import io.vigil.labeling.store.LabelFilter;
 import io.vigil.labeling.store.LabelService;
 import io.vigil.labeling.store.StoredLabel;
 import io.vigil.labeling.store.TaskQueue;
+import io.vigil.schemas.Incidents;
 import io.vigil.schemas.LabelEvent;
 import io.vigil.schemas.LabelReason;
 import io.vigil.schemas.wire.AvroSerde;
@@ -122,6 +123,31 @@ class LabelServiceTest {
         .satisfies(i -> assertThat(i.incidentId()).isEqualTo(late.incidentId()));
     assertThat(outbox()).extracting(e -> e.getIncidentAction().name())
         .containsExactly("OPENED", "CLOSED", "OPENED");
+  }
+
+  @Test
+  void undoingTheAnswersThatOpenedAndClosedAnIncidentClosesAndReopensIt() {
+    queue.enqueue(Fixtures.request("s1", "web-3", 0.9));
+    queue.next("ann");
+    String incident = labels.submit("ann", "s1", label("ANOMALY", "key-000021")).label().incidentId();
+    StoredLabel undoOpen = labels.undoLast("ann", "undo-000021").label();
+    assertThat(undoOpen.incidentAction()).isEqualTo("CLOSED");
+    assertThat(labels.incidents(true)).isEmpty();
+    // answered again: a new incident; its follow-up's "normal" closes it, and undoing that reopens it
+    String second = labels.submit("ann", "s1", label("ANOMALY", "key-000022")).label().incidentId();
+    assertThat(second).isNotEqualTo(incident);
+    queue.enqueue(Fixtures.request("s2", "web-3", 1.0, LabelReason.INCIDENT_FOLLOW_UP, second, Map.of()));
+    queue.next("ann");
+    assertThat(labels.submit("ann", "s2", label("NORMAL", "key-000023")).label().incidentAction())
+        .isEqualTo("CLOSED");
+    StoredLabel undoClose = labels.undoLast("ann", "undo-000023").label();
+    assertThat(undoClose.incidentAction()).isEqualTo("OPENED");
+    assertThat(undoClose.incidentId()).isEqualTo(second);
+    assertThat(labels.incidents(true)).singleElement()
+        .satisfies(i -> assertThat(i.incidentId()).isEqualTo(second));
+    // the stream reads the same: closed, opened, closed, opened
+    assertThat(outbox()).extracting(e -> Incidents.effectOf(e).name())
+        .containsExactly("OPEN", "CLOSE", "OPEN", "CLOSE", "OPEN");
   }
 
   @Test

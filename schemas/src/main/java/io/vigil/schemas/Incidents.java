@@ -15,9 +15,11 @@ import java.util.HexFormat;
  * nothing, and are read the way {@code vigil eval}'s annotator is.
  *
  * <ul>
- *   <li>A retracting event (an undo) changes nothing: it neither reopens nor closes an incident.
  *   <li>{@code incidentAction = CLOSED} closes the open incident; {@code OPENED} or {@code
- *       CONTINUED} opens one (or keeps the open one open).
+ *       CONTINUED} opens one (or keeps the open one open). That holds for a retracting event (an
+ *       undo) too: the UI publishes the undo of the answer that opened an incident with {@code
+ *       CLOSED}, and the undo of the answer that closed one with {@code OPENED}.
+ *   <li>A retracting event without an action changes nothing.
  *   <li>Without an action ({@code NONE}): an {@code ANOMALY} answer opens one; a {@code NORMAL}
  *       answer closes it only when it answers no request ({@code requestId} null). A "normal" to a
  *       queued request is about that request's window — the UI asks for an incident's end with a
@@ -38,9 +40,6 @@ public final class Incidents {
 
   public static Effect effectOf(LabelEvent l) {
     requireNonNull(l, "label");
-    if (l.getRetracts() != null) {
-      return Effect.NONE;
-    }
     switch (l.getIncidentAction()) {
       case CLOSED:
         return Effect.CLOSE;
@@ -49,6 +48,9 @@ public final class Incidents {
         return Effect.OPEN;
       default:
         break;
+    }
+    if (l.getRetracts() != null) {
+      return Effect.NONE;
     }
     if (l.getLabel() == LabelValue.ANOMALY) {
       return Effect.OPEN;

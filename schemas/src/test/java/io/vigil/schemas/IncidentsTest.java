@@ -35,10 +35,15 @@ class IncidentsTest {
         .setRequestId("r-9").build())).isEqualTo(Incidents.Effect.CLOSE);
     assertThat(Incidents.effectOf(LabelEvent.newBuilder(label(LabelValue.ANOMALY, IncidentAction.NONE, null, null))
         .setRequestId("r-9").build())).isEqualTo(Incidents.Effect.OPEN);
+    // an undo without an action changes nothing; with one (the UI's), the action decides
     assertThat(Incidents.effectOf(label(LabelValue.NORMAL, IncidentAction.NONE, null, "e-0")))
         .as("an undo neither closes").isEqualTo(Incidents.Effect.NONE);
-    assertThat(Incidents.effectOf(label(LabelValue.ANOMALY, IncidentAction.OPENED, "i-1", "e-0")))
+    assertThat(Incidents.effectOf(label(LabelValue.ANOMALY, IncidentAction.NONE, null, "e-0")))
         .as("nor opens").isEqualTo(Incidents.Effect.NONE);
+    assertThat(Incidents.effectOf(label(LabelValue.ANOMALY, IncidentAction.CLOSED, "i-1", "e-0")))
+        .as("the undo of the answer that opened it").isEqualTo(Incidents.Effect.CLOSE);
+    assertThat(Incidents.effectOf(label(LabelValue.NORMAL, IncidentAction.OPENED, "i-1", "e-0")))
+        .as("the undo of the answer that closed it").isEqualTo(Incidents.Effect.OPEN);
   }
 
   @Test

@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  * the scoring stage reads them: {@code ANOMALY} (or {@code incidentAction} OPENED / CONTINUED) opens
  * an incident (the label's incident id, or a deterministic one), {@code incidentAction=CLOSED} or a
  * {@code NORMAL} that answers no request closes it, {@code UNSURE} and {@code SKIP} change nothing,
- * and a retracting label (an undo) is ignored for incident state.
+ * and a retracting label (an undo) changes it only by its {@code incidentAction}.
  *
  * <p>Request ids are derived from sample id and kind, and the random draws (audits) are seeded by
  * the sample id, so a replay of the same input asks the same questions under the same ids.

@@ -256,9 +256,11 @@ public final class LabelService {
     } else if ("CLOSED".equals(prev.incidentAction())) {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE incidents SET status = 'OPEN', closed_by = NULL, closed_at = NULL, resolution = NULL"
-              + " WHERE incident_id = ?")) {
+              + " WHERE incident_id = ? AND status = 'CLOSED'")) {
         ps.setString(1, prev.incidentId());
-        ps.executeUpdate();
+        if (ps.executeUpdate() == 1) {
+          action = IncidentAction.OPENED; // open again: the stream's consumers reopen it too
+        }
       }
     }
     String eventId = UUID.randomUUID().toString();
