@@ -26,6 +26,7 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -248,18 +249,7 @@ public final class ScoringJob {
 
   /** As above; {@code bounded} stops at the offsets that are the latest at start (tests, backfills). */
   public static KafkaSource<ScoringInput> kafkaSource(ScoringJobConfig cfg, boolean bounded) {
-    var b = KafkaSource.<ScoringInput>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setTopics(cfg.featuresTopic())
-        .setGroupId(cfg.groupId())
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new VectorDecoder())
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("partition.discovery.interval.ms", "30000");
-    if (bounded) {
-      b.setBounded(OffsetsInitializer.latest());
-    }
-    return b.build();
+    return source(cfg, cfg.featuresTopic(), new VectorDecoder(), bounded);
   }
 
   /**
@@ -268,15 +258,17 @@ public final class ScoringJob {
    * {@code bounded} stops at the offsets that are the latest at start.
    */
   public static KafkaSource<LabelSignal> labelsSource(ScoringJobConfig cfg, boolean bounded) {
-    if (cfg.labelsTopic() == null) {
-      return null;
-    }
-    var b = KafkaSource.<LabelSignal>builder()
+    return cfg.labelsTopic() == null ? null : source(cfg, cfg.labelsTopic(), new LabelSignalDecoder(), bounded);
+  }
+
+  private static <T> KafkaSource<T> source(ScoringJobConfig cfg, String topic,
+      KafkaRecordDeserializationSchema<T> decoder, boolean bounded) {
+    var b = KafkaSource.<T>builder()
         .setBootstrapServers(cfg.bootstrapServers())
-        .setTopics(cfg.labelsTopic())
+        .setTopics(topic)
         .setGroupId(cfg.groupId())
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new LabelSignalDecoder())
+        .setDeserializer(decoder)
         .setProperty("isolation.level", "read_committed")
         .setProperty("partition.discovery.interval.ms", "30000");
     if (bounded) {
