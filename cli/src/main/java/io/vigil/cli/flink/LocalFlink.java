@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.plugin.DefaultPluginManager;
 import org.apache.flink.core.plugin.DirectoryBasedPluginFinder;
@@ -88,11 +90,20 @@ public final class LocalFlink implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    // cancel running jobs first so their tasks stop cleanly before the cluster goes away
+    // cancel running jobs first so their tasks stop cleanly before the cluster goes away; a job
+    // already being cancelled (the launcher cancels its jobs over REST) is waited for, not cancelled
+    // again: a second cancellation racing the first made Flink log "application has already
+    // terminated" errors on a clean stop
     for (var job : cluster.listJobs().get()) {
-      if (!job.getJobState().isGloballyTerminalState()) {
+      JobStatus state = job.getJobState();
+      if (!state.isGloballyTerminalState() && state != JobStatus.CANCELLING) {
         cluster.cancelJob(job.getJobId()).get();
       }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline
+        && cluster.listJobs().get().stream().anyMatch(j -> !j.getJobState().isGloballyTerminalState())) {
+      Thread.sleep(50);
     }
     cluster.close();
     LOG.info("Flink MiniCluster stopped");
