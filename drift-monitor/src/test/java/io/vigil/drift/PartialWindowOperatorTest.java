@@ -137,12 +137,18 @@ class PartialWindowOperatorTest {
       DriftInput d = sample("1", 5 * MIN);
       add(expected, d);
       restored.processElement(d, d.time);
-      restored.processWatermark(10 * MIN - 1);
-      List<PartialWindow> parts = restored.extractOutputValues();
-      assertThat(parts).hasSize(1);
-      assertThat(parts.get(0).acc.samples).isEqualTo(4);
-      assertThat(parts.get(0).acc.counts).containsExactly(expected.counts);
+      assertTheFirstWindowIs(restored, expected);
     }
+  }
+
+  /** Closes the first window: one part with the 4 samples of {@code expected}. */
+  private static void assertTheFirstWindowIs(OneInputStreamOperatorTestHarness<DriftInput, PartialWindow> h,
+      WindowAccumulator expected) throws Exception {
+    h.processWatermark(10 * MIN - 1);
+    List<PartialWindow> parts = h.extractOutputValues();
+    assertThat(parts).hasSize(1);
+    assertThat(parts.get(0).acc.samples).isEqualTo(4);
+    assertThat(parts.get(0).acc.counts).containsExactly(expected.counts);
   }
 
   /** Writes open parts the way builds before 2026-11-28 did: the objects, state {@code partial-windows}. */
@@ -193,11 +199,7 @@ class PartialWindowOperatorTest {
     try (var restored = harness()) {
       restored.initializeState(again);
       restored.open();
-      restored.processWatermark(10 * MIN - 1);
-      List<PartialWindow> parts = restored.extractOutputValues();
-      assertThat(parts).hasSize(1);
-      assertThat(parts.get(0).acc.samples).isEqualTo(4);
-      assertThat(parts.get(0).acc.counts).containsExactly(expected.counts);
+      assertTheFirstWindowIs(restored, expected);
     }
   }
 

@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.plugin.DefaultPluginManager;
@@ -94,16 +98,21 @@ public final class LocalFlink implements AutoCloseable {
     // already being cancelled (the launcher cancels its jobs over REST) is waited for, not cancelled
     // again: a second cancellation racing the first made Flink log "application has already
     // terminated" errors on a clean stop
+    List<CompletableFuture<?>> ending = new ArrayList<>();
     for (var job : cluster.listJobs().get()) {
       JobStatus state = job.getJobState();
-      if (!state.isGloballyTerminalState() && state != JobStatus.CANCELLING) {
+      if (state.isGloballyTerminalState()) {
+        continue;
+      }
+      if (state != JobStatus.CANCELLING) {
         cluster.cancelJob(job.getJobId()).get();
       }
+      ending.add(cluster.requestJobResult(job.getJobId()));
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline
-        && cluster.listJobs().get().stream().anyMatch(j -> !j.getJobState().isGloballyTerminalState())) {
-      Thread.sleep(50);
+    try {
+      CompletableFuture.allOf(ending.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      LOG.warn("{} job(s) still ending after 30 s; stopping the cluster anyway", ending.size());
     }
     cluster.close();
     LOG.info("Flink MiniCluster stopped");
