@@ -151,6 +151,37 @@ class LabelServiceTest {
   }
 
   @Test
+  void undoingACloseLeavesTheIncidentClosedWhenAnotherWasOpenedOnTheEntityMeanwhile() {
+    queue.enqueue(Fixtures.request("s1", "web-4", 0.9));
+    queue.next("ann");
+    String first = labels.submit("ann", "s1", label("ANOMALY", "key-000031")).label().incidentId();
+    queue.enqueue(Fixtures.request("s2", "web-4", 1.0, LabelReason.INCIDENT_FOLLOW_UP, first, Map.of()));
+    queue.next("ann");
+    assertThat(labels.submit("ann", "s2", label("NORMAL", "key-000032")).label().incidentAction())
+        .isEqualTo("CLOSED");
+    // someone else confirms a later window of the entity: a second incident
+    queue.enqueue(Fixtures.request("s3", "web-4", 0.95));
+    queue.next("bob");
+    String second = labels.submit("bob", "s3", label("ANOMALY", "key-000033")).label().incidentId();
+    assertThat(second).isNotEqualTo(first);
+
+    StoredLabel undo = labels.undoLast("ann", "undo-000032").label();
+    assertThat(undo.kind()).isEqualTo("RETRACT");
+    assertThat(undo.incidentAction()).isEqualTo("NONE");
+    assertThat(labels.incidents(true)).singleElement()
+        .satisfies(i -> assertThat(i.incidentId()).isEqualTo(second));
+    assertThat(labels.incidents(false)).filteredOn(i -> i.incidentId().equals(first)).singleElement()
+        .satisfies(i -> assertThat(i.resolution()).contains("undone").contains(second));
+    // answered again "yes": it continues the open incident
+    StoredLabel again = labels.submit("ann", "s2", label("ANOMALY", "key-000034")).label();
+    assertThat(again.incidentAction()).isEqualTo("CONTINUED");
+    assertThat(again.incidentId()).isEqualTo(second);
+    // the stream reads one open incident throughout: open, close, open, (nothing), open
+    assertThat(outbox()).extracting(e -> Incidents.effectOf(e).name())
+        .containsExactly("OPEN", "CLOSE", "OPEN", "NONE", "OPEN");
+  }
+
+  @Test
   void aPersonClosesAnIncidentWithAResolutionNote() {
     queue.enqueue(Fixtures.request("s1", "db-1", 0.9));
     queue.next("ann");

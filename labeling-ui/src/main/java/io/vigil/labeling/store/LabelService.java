@@ -254,12 +254,26 @@ public final class LabelService {
         }
       }
     } else if ("CLOSED".equals(prev.incidentAction())) {
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE incidents SET status = 'OPEN', closed_by = NULL, closed_at = NULL, resolution = NULL"
-              + " WHERE incident_id = ? AND status = 'CLOSED'")) {
-        ps.setString(1, prev.incidentId());
-        if (ps.executeUpdate() == 1) {
-          action = IncidentAction.OPENED; // open again: the stream's consumers reopen it too
+      Optional<String> other = openIncidentOf(c, prev.entity());
+      if (other.isPresent()) {
+        // An entity has one open incident at a time. Another was opened on it after this close (by
+        // someone else's answer), so the withdrawn close stays in effect and the newer incident
+        // covers the entity; a new "yes" to this task continues that one.
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE incidents SET resolution = ? WHERE incident_id = ? AND status = 'CLOSED'")) {
+          ps.setString(1, "closed; the answer that closed it was undone while incident " + other.get()
+              + " was open on the entity");
+          ps.setString(2, prev.incidentId());
+          ps.executeUpdate();
+        }
+      } else {
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE incidents SET status = 'OPEN', closed_by = NULL, closed_at = NULL, resolution = NULL"
+                + " WHERE incident_id = ? AND status = 'CLOSED'")) {
+          ps.setString(1, prev.incidentId());
+          if (ps.executeUpdate() == 1) {
+            action = IncidentAction.OPENED; // open again: the stream's consumers reopen it too
+          }
         }
       }
     }
