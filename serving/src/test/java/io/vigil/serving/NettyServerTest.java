@@ -426,6 +426,36 @@ class NettyServerTest {
     }
   }
 
+  /** HTTP/2 ENHANCE_YOUR_CALM: what a server answers a client that pings more often than it permits. */
+  private static final int ENHANCE_YOUR_CALM = 0xb;
+
+  @Test
+  void aClientPingingMoreOftenThanPermittedIsSentAway() throws Exception {
+    // pings without calls permitted, at most one every 10 s: five back to back are too many
+    ServingConfig strict = config("work-ping-strict")
+        .withKeepalive(new ServingConfig.Keepalive(60, 20, 10, true, 0, 0, 30));
+    try (ServingServer server = start(strict)) {
+      RawHttp2Pings.Outcome o = RawHttp2Pings.send(server.port(), 5, 10_000);
+      assertThat(o.goAwayCode()).as("GOAWAY error code").isEqualTo(ENHANCE_YOUR_CALM);
+      assertThat(o.goAwayDebug()).contains("too_many_pings");
+      assertThat(o.acks()).isLessThan(5);
+    }
+    // the same pings without calls, where the policy does not permit pings without calls at all
+    ServingConfig noIdlePings = config("work-ping-idle")
+        .withKeepalive(new ServingConfig.Keepalive(60, 20, 0, false, 0, 0, 30));
+    try (ServingServer server = start(noIdlePings)) {
+      assertThat(RawHttp2Pings.send(server.port(), 5, 10_000).goAwayCode()).isEqualTo(ENHANCE_YOUR_CALM);
+    }
+    // a policy that permits them: every ping answered, the connection kept
+    ServingConfig lenient = config("work-ping-lenient")
+        .withKeepalive(new ServingConfig.Keepalive(60, 20, 0, true, 0, 0, 30));
+    try (ServingServer server = start(lenient)) {
+      RawHttp2Pings.Outcome o = RawHttp2Pings.send(server.port(), 5, 10_000);
+      assertThat(o.goAwayCode()).isNull();
+      assertThat(o.acks()).isEqualTo(5);
+    }
+  }
+
   // ------------------------------------------------------------------ graceful shutdown
 
   /** Holds the first ModelInfer call (once it has fully arrived) until released. */
