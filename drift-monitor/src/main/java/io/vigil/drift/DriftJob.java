@@ -5,11 +5,10 @@ import static java.util.Objects.requireNonNull;
 import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.DriftReport;
-import io.vigil.schemas.wire.AvroSerde;
+import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +18,6 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -33,7 +31,6 @@ import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindo
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The drift job: {@code vigil.features} + {@code vigil.predictions} → decode (unreadable to the
@@ -212,14 +209,14 @@ public final class DriftJob {
    * LZ4 stream of its own (a fifth of the window stage's CPU in a profile of the bench).
    */
   public static KafkaSink<DriftReport> driftSink(DriftJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new ReportSerializer(cfg.driftTopic()), cfg.transactionalIdPrefix() + "-drift",
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.keyedBy(cfg.driftTopic(), DriftReport.class, r -> AvroRecords.utf8(r.getModelName())), cfg.transactionalIdPrefix() + "-drift",
         cfg.transactionTimeout(), REPORT_BATCH_BYTES);
   }
 
   static final int REPORT_BATCH_BYTES = 256 * 1024;
 
   public static KafkaSink<DeadLetter> dlqSink(DriftJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.deadLetters(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
         cfg.transactionTimeout());
   }
 
@@ -261,49 +258,5 @@ public final class DriftJob {
         kafkaSource(cfg, cfg.labelsTopic(), DriftInput.Kind.LABEL, false),
         driftSink(cfg), dlqSink(cfg));
     env.execute(cfg.jobName());
-  }
-
-  /** Key = model name, value = single-object-encoded DriftReport. */
-  static final class ReportSerializer implements KafkaRecordSerializationSchema<DriftReport> {
-    private static final long serialVersionUID = 1L;
-    private final String topic;
-    private transient AvroSerde<DriftReport> serde;
-
-    ReportSerializer(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(DriftReport r, KafkaSinkContext ctx, Long ts) {
-      if (serde == null) {
-        serde = AvroSerde.of(DriftReport.class);
-      }
-      return new ProducerRecord<>(topic, r.getModelName().getBytes(StandardCharsets.UTF_8), serde.encode(r));
-    }
-  }
-
-  /** Key = the original key, value = single-object-encoded DeadLetter. */
-  static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
-    private static final long serialVersionUID = 1L;
-    private final String topic;
-    private transient AvroSerde<DeadLetter> serde;
-
-    DeadLetterSerializer(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext ctx, Long ts) {
-      if (serde == null) {
-        serde = AvroSerde.of(DeadLetter.class);
-      }
-      byte[] key = null;
-      if (d.getKey() != null) {
-        ByteBuffer b = d.getKey().duplicate();
-        key = new byte[b.remaining()];
-        b.get(key);
-      }
-      return new ProducerRecord<>(topic, key, serde.encode(d));
-    }
   }
 }

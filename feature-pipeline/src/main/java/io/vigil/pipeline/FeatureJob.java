@@ -6,6 +6,7 @@ import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.wire.AvroSerde;
+import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
 import java.nio.charset.StandardCharsets;
@@ -152,7 +153,7 @@ public final class FeatureJob {
   }
 
   public static KafkaSink<DeadLetter> dlqSink(FeatureJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.deadLetters(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
         cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
   }
 
@@ -220,33 +221,6 @@ public final class FeatureJob {
         writer = new FeatureVectorWriter();
       }
       return new ProducerRecord<>(topic, v.getEntity().getBytes(StandardCharsets.UTF_8), writer.encode(v));
-    }
-  }
-
-  /** Key = the original key, value = single-object-encoded DeadLetter. */
-  static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
-    private static final long serialVersionUID = 1L;
-    private final String topic;
-    private transient AvroSerde<DeadLetter> serde;
-
-    DeadLetterSerializer(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext ctx, Long ts) {
-      if (serde == null) {
-        serde = AvroSerde.of(DeadLetter.class);
-      }
-      byte[] key = d.getKey() == null ? null : toBytes(d.getKey());
-      return new ProducerRecord<>(topic, key, serde.encode(d));
-    }
-
-    private static byte[] toBytes(java.nio.ByteBuffer b) {
-      java.nio.ByteBuffer dup = b.duplicate();
-      byte[] out = new byte[dup.remaining()];
-      dup.get(out);
-      return out;
     }
   }
 

@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.vigil.drift.requests.RequestInput.Kind;
 import io.vigil.schemas.DeadLetter;
+import io.vigil.streamio.AvroRecords;
+import io.vigil.streamio.JobSetup;
+import io.vigil.streamio.KafkaSinks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,8 +23,6 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import io.vigil.streamio.JobSetup;
-import io.vigil.streamio.KafkaSinks;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -57,6 +58,8 @@ public final class LabelRequestJob {
   static final String UID_BUDGET = "label-requests-global-budget";
   static final String UID_SINK = "label-requests-sink";
   static final String UID_DLQ = "label-requests-dlq-sink";
+  /** The dead letters' {@code stage}. */
+  static final String DLQ_STAGE = "label-requests/decode";
 
   static final OutputTag<RequestInput> REFUSED =
       new OutputTag<>("refused-inputs", TypeInformation.of(RequestInput.class));
@@ -80,7 +83,7 @@ public final class LabelRequestJob {
 
   /** Wires the job into {@code env}. */
   public static void build(StreamExecutionEnvironment env, LabelRequestConfig cfg, Sources sources,
-      Sink<Candidate> requests, Sink<RequestInput> dlq) {
+      Sink<Candidate> requests, Sink<DeadLetter> dlq) {
     build(env, cfg, sources, requests, dlq, UnaryOperator.identity());
   }
 
@@ -89,7 +92,7 @@ public final class LabelRequestJob {
    * to inject failures; production passes the identity).
    */
   static void build(StreamExecutionEnvironment env, LabelRequestConfig cfg, Sources sources,
-      Sink<Candidate> requests, Sink<RequestInput> dlq, UnaryOperator<DataStream<Candidate>> beforeSink) {
+      Sink<Candidate> requests, Sink<DeadLetter> dlq, UnaryOperator<DataStream<Candidate>> beforeSink) {
     WatermarkStrategy<RequestInput> data = data(cfg.outOfOrderness(), cfg.idleness());
     // The predictions trail the telemetry and features by the scoring stage's lag: after a pause, with
     // the same short idleness, the other inputs moved event time past windows whose predictions were
@@ -134,7 +137,8 @@ public final class LabelRequestJob {
 
     beforeSink.apply(released).sinkTo(requests).setParallelism(1)
         .uid(UID_SINK).name("label requests (Kafka, exactly-once)");
-    routed.getSideOutput(REFUSED).sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
+    routed.getSideOutput(REFUSED).map(LabelRequestJob::deadLetter).returns(TypeInformation.of(DeadLetter.class))
+        .name("dead letters").sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
   }
 
   private static WatermarkStrategy<RequestInput> data(Duration outOfOrderness, Duration idleness) {
@@ -206,8 +210,8 @@ public final class LabelRequestJob {
         cfg.transactionTimeout());
   }
 
-  public static KafkaSink<RequestInput> dlqSink(LabelRequestConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.topics().dlq()), cfg.transactionalIdPrefix() + "-dlq",
+  public static KafkaSink<DeadLetter> dlqSink(LabelRequestConfig cfg) {
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.deadLetters(cfg.topics().dlq()), cfg.transactionalIdPrefix() + "-dlq",
         cfg.transactionTimeout());
   }
 
@@ -250,26 +254,6 @@ public final class LabelRequestJob {
     }
   }
 
-  /** Key = the original key, value = a single-object-encoded DeadLetter with the reason. */
-  static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<RequestInput> {
-    private static final long serialVersionUID = 1L;
-    static final String STAGE = "label-requests/decode";
-    private final String topic;
-    private transient io.vigil.schemas.wire.AvroSerde<DeadLetter> serde;
-
-    DeadLetterSerializer(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(RequestInput r, KafkaSinkContext ctx, Long ts) {
-      if (serde == null) {
-        serde = io.vigil.schemas.wire.AvroSerde.of(DeadLetter.class);
-      }
-      return new ProducerRecord<>(topic, r.rawKey, serde.encode(deadLetter(r)));
-    }
-  }
-
   /** The dead-letter record of a refused input: raw bytes, source position, code and reason. */
   static DeadLetter deadLetter(RequestInput r) {
     return DeadLetter.newBuilder()
@@ -278,7 +262,7 @@ public final class LabelRequestJob {
         .setOffset(r.offset)
         .setKey(r.rawKey == null ? null : ByteBuffer.wrap(r.rawKey))
         .setValue(r.value == null ? null : ByteBuffer.wrap(r.value))
-        .setStage(DeadLetterSerializer.STAGE)
+        .setStage(DLQ_STAGE)
         .setErrorCode(r.errorCode)
         .setReason(r.reason)
         .setFailedAt(Instant.now())

@@ -5,12 +5,10 @@ import static java.util.Objects.requireNonNull;
 import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.Prediction;
-import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +20,6 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -37,7 +34,6 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The scoring job: {@code vigil.features} → decode (unreadable records to the DLQ) → Flink async
@@ -278,12 +274,12 @@ public final class ScoringJob {
   }
 
   public static KafkaSink<Prediction> predictionSink(ScoringJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new PredictionSerializer(cfg.predictionsTopic()), cfg.transactionalIdPrefix() + "-predictions",
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.keyedBy(cfg.predictionsTopic(), Prediction.class, p -> AvroRecords.utf8(p.getEntity())), cfg.transactionalIdPrefix() + "-predictions",
         cfg.transactionTimeout());
   }
 
   public static KafkaSink<DeadLetter> dlqSink(ScoringJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new DeadLetterSerializer(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.deadLetters(cfg.dlqTopic()), cfg.transactionalIdPrefix() + "-dlq",
         cfg.transactionTimeout());
   }
 
@@ -315,49 +311,5 @@ public final class ScoringJob {
     configure(env, cfg);
     build(env, cfg, set, kafkaSource(cfg), labelsSource(cfg, false), predictionSink(cfg), dlqSink(cfg));
     env.execute(cfg.jobName());
-  }
-
-  /** Key = entity, value = single-object-encoded Prediction. */
-  static final class PredictionSerializer implements KafkaRecordSerializationSchema<Prediction> {
-    private static final long serialVersionUID = 1L;
-    private final String topic;
-    private transient AvroSerde<Prediction> serde;
-
-    PredictionSerializer(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(Prediction p, KafkaSinkContext ctx, Long ts) {
-      if (serde == null) {
-        serde = AvroSerde.of(Prediction.class);
-      }
-      return new ProducerRecord<>(topic, p.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(p));
-    }
-  }
-
-  /** Key = the original key, value = single-object-encoded DeadLetter. */
-  static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
-    private static final long serialVersionUID = 1L;
-    private final String topic;
-    private transient AvroSerde<DeadLetter> serde;
-
-    DeadLetterSerializer(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext ctx, Long ts) {
-      if (serde == null) {
-        serde = AvroSerde.of(DeadLetter.class);
-      }
-      byte[] key = null;
-      if (d.getKey() != null) {
-        ByteBuffer dup = d.getKey().duplicate();
-        key = new byte[dup.remaining()];
-        dup.get(key);
-      }
-      return new ProducerRecord<>(topic, key, serde.encode(d));
-    }
   }
 }
