@@ -17,8 +17,9 @@ import java.util.WeakHashMap;
  * against the cached reference histograms, drift decisions, the drifted share, the score's drift,
  * the online detector's decision (which updates {@link MonitorState}) and the CBPE estimate. Plain
  * Java: the Flink window function and the benchmark call it. Each reference is prepared once
- * ({@link DriftStatistics.Prepared}: its shares, positions and empty-cell terms) and the live side
- * is computed in scratch arrays, so a window allocates little beyond its results. Not thread-safe.
+ * ({@link DriftStatistics.Prepared}: its shares, their logarithms, positions and empty-cell terms)
+ * and the live side is computed in one pass per feature, so a window allocates little beyond its
+ * results. Not thread-safe.
  */
 public final class WindowEvaluator {
 
@@ -26,8 +27,6 @@ public final class WindowEvaluator {
   private final DriftMonitor monitor;
   /** Prepared reference histograms by model (identity: ReferenceModel keeps Object's equals). */
   private final Map<ReferenceModel, DriftStatistics.Prepared[]> prepared = new WeakHashMap<>();
-  private double[] p = new double[0];
-  private double[] xp = new double[0];
 
   public WindowEvaluator(DriftPolicy policy) {
     this.policy = requireNonNull(policy, "policy");
@@ -68,22 +67,15 @@ public final class WindowEvaluator {
 
   private DriftStatistics.Prepared[] prepare(ReferenceModel ref) {
     DriftStatistics.Prepared[] r = new DriftStatistics.Prepared[ref.featureCount() + 1];
-    int cells = 0;
     for (int i = 0; i < r.length; i++) {
       r[i] = new DriftStatistics.Prepared(ref.reference(i), policy.epsilon());
-      cells = Math.max(cells, r[i].cells());
-    }
-    if (p.length < cells) {
-      p = new double[cells];
-      xp = new double[cells];
     }
     return r;
   }
 
   private FeatureResult result(ReferenceModel ref, DriftStatistics.Prepared reference, WindowAccumulator w, int i,
       String name, String metric) {
-    DriftStatistics.Distances d = reference.compare(w.counts, ref.offset(i), w.below[i], w.above[i], ref.scale(i),
-        p, xp);
+    DriftStatistics.Distances d = reference.compare(w.counts, ref.offset(i), w.below[i], w.above[i], ref.scale(i));
     return new FeatureResult(name, metric, d, policy.drifted(d));
   }
 }

@@ -109,97 +109,142 @@ public final class DriftStatistics {
   }
 
   /**
-   * A reference histogram prepared once for many windows: its shares and positions, the bin centres,
-   * and the PSI and Jensen–Shannon terms of the cells where the live window is empty (most cells of
-   * a window of a few dozen samples), so {@link #compare(long[], int, double, double, double, double[],
-   * double[])} computes only the live side. Gives exactly the values of {@link
-   * DriftStatistics#compare(Histogram, Histogram, double, double)} (same operations in the same
-   * order). Immutable; the caller passes the scratch arrays.
+   * A reference histogram prepared once for many windows, so that a window costs one pass over its
+   * cells and one logarithm per non-empty live cell. Prepared once: the reference's shares, their
+   * logarithms (floored at {@code epsilon} for PSI), the bin centres, and the PSI and Jensen–Shannon
+   * terms of the cells where the live window is empty (most cells of a window of a few dozen
+   * samples). Per window: a live share's logarithm is {@code ln count − ln n} (small counts from a
+   * table), so only the mixture's {@code ln m} of Jensen–Shannon is computed per cell; KS and the
+   * Wasserstein distance come from the same running sums, since live and reference share their
+   * interior positions (the bin centres) and differ only at the two out-of-range cells. Agrees with
+   * {@link DriftStatistics#compare(Histogram, Histogram, double, double)} to rounding (the same
+   * quantities, summed in a different order). Immutable.
    */
   public static final class Prepared {
     private final BinEdges edges;
     private final double epsilon;
+    private final double lnEpsilon;
     private final double[] q;
-    private final double[] xq;
     private final double[] centres;
+    /** {@code ln max(q, epsilon)}: the reference side of PSI. */
+    private final double[] lnFlooredQ;
+    /** {@code ln q} (0 where q is 0): the reference side of Jensen–Shannon. */
+    private final double[] lnQ;
     /** {@code (a - b) ln(a / b)} of cell i with an empty live cell ({@code a = max(0, epsilon)}). */
     private final double[] psiEmpty;
     /** {@code q ln(q / m)} of cell i with an empty live cell ({@code m = q / 2}), 0 when q is 0. */
     private final double[] jsEmpty;
+    /** Positions of the reference's out-of-range masses (the means of their values). */
+    private final double refLow;
+    private final double refHigh;
 
     public Prepared(Histogram reference, double epsilon) {
       this.edges = reference.edges();
       this.epsilon = epsilon;
+      this.lnEpsilon = Math.log(epsilon);
       this.q = shares(reference.counts());
-      this.xq = positions(reference);
+      double[] xq = positions(reference);
+      this.refLow = xq[0];
+      this.refHigh = xq[xq.length - 1];
       int k = edges.cells();
       this.centres = new double[k];
+      this.lnFlooredQ = new double[k];
+      this.lnQ = new double[k];
       this.psiEmpty = new double[k];
       this.jsEmpty = new double[k];
       for (int i = 0; i < k; i++) {
         centres[i] = edges.centre(i);
         double a = Math.max(0.0, epsilon);
         double b = Math.max(q[i], epsilon);
+        lnFlooredQ[i] = Math.log(b);
+        lnQ[i] = q[i] > 0 ? Math.log(q[i]) : 0;
         psiEmpty[i] = (a - b) * Math.log(a / b);
         double m = (0.0 + q[i]) / 2;
         jsEmpty[i] = q[i] > 0 ? q[i] * Math.log(q[i] / m) : 0;
       }
     }
 
-    /** Number of cells (scratch arrays must have at least this length). */
+    /** Number of cells. */
     public int cells() {
       return q.length;
     }
 
     /**
      * The four distances of the live histogram whose cell counts are {@code counts[from ..
-     * from + cells())} and whose out-of-range values sum to {@code belowSum} / {@code aboveSum};
-     * {@code p} and {@code xp} are scratch arrays of at least {@link #cells()} elements.
+     * from + cells())} and whose out-of-range values sum to {@code belowSum} / {@code aboveSum}.
      */
-    public Distances compare(long[] counts, int from, double belowSum, double aboveSum, double scale,
-        double[] p, double[] xp) {
+    public Distances compare(long[] counts, int from, double belowSum, double aboveSum, double scale) {
       int k = q.length;
       long n = 0;
       for (int i = 0; i < k; i++) {
         n += counts[from + i];
       }
-      for (int i = 0; i < k; i++) {
-        p[i] = n > 0 ? (double) counts[from + i] / n : 0;
-      }
-      double psi = 0;
-      double js = 0;
-      double fp = 0;
-      double fq = 0;
-      double ks = 0;
-      for (int i = 0; i < k; i++) {
-        if (p[i] > 0) {
-          double a = Math.max(p[i], epsilon);
-          double b = Math.max(q[i], epsilon);
-          psi += (a - b) * Math.log(a / b);
-          double m = (p[i] + q[i]) / 2;
-          js += p[i] * Math.log(p[i] / m);
-          if (q[i] > 0) {
-            js += q[i] * Math.log(q[i] / m);
-          }
-        } else {
-          psi += psiEmpty[i]; // p[i] == 0: shares are never negative
-          if (q[i] > 0) {
-            js += jsEmpty[i];
-          }
-        }
-        fp += p[i];
-        fq += q[i];
-        ks = Math.max(ks, Math.abs(fp - fq));
-      }
-      System.arraycopy(centres, 0, xp, 0, k);
+      double lnN = n > 0 ? Math.log(n) : 0;
       long below = counts[from];
       long above = counts[from + k - 1];
-      xp[0] = Math.min(below == 0 ? edges.low() : belowSum / below, edges.low());
-      xp[k - 1] = Math.max(above == 0 ? edges.high() : aboveSum / above, edges.high());
-      double w = wasserstein(p, xp, k, q, xq, k);
+      double liveLow = Math.min(below == 0 ? edges.low() : belowSum / below, edges.low());
+      double liveHigh = Math.max(above == 0 ? edges.high() : aboveSum / above, edges.high());
+      double psi = 0;
+      double js = 0;
+      double ks = 0;
+      double w = 0;
+      double fp = 0;
+      double fq = 0;
+      double last = 0;
+      for (int i = 0; i < k; i++) {
+        long c = counts[from + i];
+        double pi = 0;
+        double qi = q[i];
+        if (c > 0) {
+          pi = (double) c / n;
+          double lnP = lnCount(c) - lnN;
+          double a = Math.max(pi, epsilon);
+          psi += (a - Math.max(qi, epsilon)) * ((pi >= epsilon ? lnP : lnEpsilon) - lnFlooredQ[i]);
+          double lnM = Math.log((pi + qi) / 2);
+          js += pi * (lnP - lnM);
+          if (qi > 0) {
+            js += qi * (lnQ[i] - lnM);
+          }
+        } else {
+          psi += psiEmpty[i]; // jsEmpty is 0 where q is 0
+          js += jsEmpty[i];
+        }
+        // Wasserstein: |F - G| integrated over the merged positions, the cumulative shares before
+        // this cell's masses are added
+        if (i == 0) {
+          // the two underflow masses, at their own positions (both at or below the lowest edge)
+          w += (liveLow < refLow ? pi : qi) * Math.abs(refLow - liveLow);
+          last = Math.max(liveLow, refLow);
+        } else if (i < k - 1) {
+          w += Math.abs(fp - fq) * (centres[i] - last);
+          last = centres[i];
+        } else {
+          double lo = Math.min(liveHigh, refHigh);
+          w += Math.abs(fp - fq) * (lo - last);
+          double f = liveHigh < refHigh ? fp + pi : fp;
+          double g = refHigh < liveHigh ? fq + qi : fq;
+          w += Math.abs(f - g) * Math.abs(refHigh - liveHigh);
+        }
+        fp += pi;
+        fq += qi;
+        ks = Math.max(ks, Math.abs(fp - fq));
+      }
       return new Distances(psi, Math.max(0, Math.min(1, js / 2 / LN2)), Math.min(1, ks),
           w / (scale > 0 ? scale : 1));
     }
+  }
+
+  /** {@code ln c} of the counts most cells hold, from a table. */
+  private static final double[] LN_SMALL = new double[1024];
+
+  static {
+    for (int c = 1; c < LN_SMALL.length; c++) {
+      LN_SMALL[c] = Math.log(c);
+    }
+  }
+
+  private static double lnCount(long c) {
+    return c < LN_SMALL.length ? LN_SMALL[(int) c] : Math.log(c);
   }
 
   /** {@link #wasserstein} over the first {@code np} masses of {@code p} and {@code nq} of {@code q}. */
