@@ -209,7 +209,8 @@ public final class DriftJob {
    * LZ4 stream of its own (a fifth of the window stage's CPU in a profile of the bench).
    */
   public static KafkaSink<DriftReport> driftSink(DriftJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.keyedBy(cfg.driftTopic(), DriftReport.class, r -> AvroRecords.utf8(r.getModelName())), cfg.transactionalIdPrefix() + "-drift",
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.keyedBy(cfg.driftTopic(),
+        r -> AvroRecords.utf8(r.getModelName()), () -> new DriftReportWriter()::encode), cfg.transactionalIdPrefix() + "-drift",
         cfg.transactionTimeout(), REPORT_BATCH_BYTES);
   }
 

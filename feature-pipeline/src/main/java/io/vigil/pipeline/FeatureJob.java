@@ -9,7 +9,6 @@ import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +21,6 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.sink.FileSink;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -38,7 +36,6 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The feature job: {@code vigil.telemetry} → decode (bad records to the DLQ) → event-time
@@ -139,8 +136,14 @@ public final class FeatureJob {
     return b.build();
   }
 
+  /**
+   * Key = entity, value = the single-object-encoded vector (written by {@link FeatureVectorWriter},
+   * byte for byte what {@code AvroSerde} writes). No record timestamp is set, so Kafka stamps the
+   * write time (topic retention then counts from the write, not the window).
+   */
   public static KafkaSink<FeatureVector> featureSink(FeatureJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new FeatureSerializer(cfg.featuresTopic()), cfg.transactionalIdPrefix() + "-features",
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.keyedBy(cfg.featuresTopic(),
+        v -> AvroRecords.utf8(v.getEntity()), () -> new FeatureVectorWriter()::encode), cfg.transactionalIdPrefix() + "-features",
         cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
   }
 
@@ -199,29 +202,6 @@ public final class FeatureJob {
     build(env, cfg, set, kafkaSource(cfg, set, false), featureSink(cfg), dlqSink(cfg),
         cfg.archiveDir() == null || cfg.archiveDir().isBlank() ? null : archiveSink(cfg));
     env.execute(cfg.jobName());
-  }
-
-  /**
-   * Key = entity, value = single-object-encoded FeatureVector (written by {@link
-   * FeatureVectorWriter}, byte for byte what {@code AvroSerde} writes). No record timestamp is set,
-   * so Kafka stamps the write time (topic retention then counts from the write, not the window).
-   */
-  static final class FeatureSerializer implements KafkaRecordSerializationSchema<FeatureVector> {
-    private static final long serialVersionUID = 1L;
-    private final String topic;
-    private transient FeatureVectorWriter writer;
-
-    FeatureSerializer(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(FeatureVector v, KafkaSinkContext ctx, Long ts) {
-      if (writer == null) {
-        writer = new FeatureVectorWriter();
-      }
-      return new ProducerRecord<>(topic, v.getEntity().getBytes(StandardCharsets.UTF_8), writer.encode(v));
-    }
   }
 
   /** Buckets archive files by the UTC hour of each vector's window end. */

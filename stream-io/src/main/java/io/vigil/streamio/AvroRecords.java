@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
+import org.apache.flink.util.function.SerializableSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -20,25 +21,44 @@ public final class AvroRecords<T extends SpecificRecordBase> implements KafkaRec
   private static final long serialVersionUID = 1L;
 
   private final String topic;
-  private final Class<T> type;
   private final SerializableFunction<T, byte[]> key;
-  private transient AvroSerde<T> serde;
+  private final SerializableSupplier<Encoder<T>> encoders;
+  private transient Encoder<T> encoder;
 
-  private AvroRecords(String topic, Class<T> type, SerializableFunction<T, byte[]> key) {
+  /**
+   * Writes a record's single-object encoding: the same bytes as {@link AvroSerde#encode}. One
+   * instance per serializer; need not be thread-safe.
+   */
+  @FunctionalInterface
+  public interface Encoder<T> {
+    byte[] encode(T record);
+  }
+
+  private AvroRecords(String topic, SerializableFunction<T, byte[]> key, SerializableSupplier<Encoder<T>> encoders) {
     this.topic = requireNonNull(topic, "topic");
-    this.type = requireNonNull(type, "type");
     this.key = requireNonNull(key, "key");
+    this.encoders = requireNonNull(encoders, "encoders");
   }
 
   /** Records of {@code type} to {@code topic}, keyed by {@code key} (null = no key). */
   public static <T extends SpecificRecordBase> AvroRecords<T> keyedBy(String topic, Class<T> type,
       SerializableFunction<T, byte[]> key) {
-    return new AvroRecords<>(topic, type, key);
+    requireNonNull(type, "type");
+    return new AvroRecords<>(topic, key, () -> AvroSerde.of(type)::encode);
+  }
+
+  /**
+   * The same with a hand-written encoder of the record's hot path (made once per serializer
+   * instance), which must produce {@link AvroSerde}'s bytes.
+   */
+  public static <T extends SpecificRecordBase> AvroRecords<T> keyedBy(String topic,
+      SerializableFunction<T, byte[]> key, SerializableSupplier<Encoder<T>> encoder) {
+    return new AvroRecords<>(topic, key, encoder);
   }
 
   /** Dead letters, keyed by the refused record's own key. */
   public static AvroRecords<DeadLetter> deadLetters(String topic) {
-    return new AvroRecords<>(topic, DeadLetter.class, d -> bytes(d.getKey()));
+    return keyedBy(topic, DeadLetter.class, d -> bytes(d.getKey()));
   }
 
   /** The UTF-8 bytes of a key string. */
@@ -48,10 +68,10 @@ public final class AvroRecords<T extends SpecificRecordBase> implements KafkaRec
 
   @Override
   public ProducerRecord<byte[], byte[]> serialize(T record, KafkaSinkContext ctx, Long timestamp) {
-    if (serde == null) {
-      serde = AvroSerde.of(type);
+    if (encoder == null) {
+      encoder = encoders.get();
     }
-    return new ProducerRecord<>(topic, key.apply(record), serde.encode(record));
+    return new ProducerRecord<>(topic, key.apply(record), encoder.encode(record));
   }
 
   private static byte[] bytes(ByteBuffer b) {
