@@ -1,8 +1,13 @@
 package io.vigil.drift;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -29,6 +34,20 @@ import org.apache.flink.util.Collector;
  * The state lives on the heap (the job sets the hashmap backend): on each record the join reads
  * the entity's value and changes it in place. A vector and a prediction of one sample id but of
  * different entities do not meet (both count as unmatched).
+ *
+ * <p>A matched vector stays in the state until it expires, in case another model version (a shadow
+ * challenger) scores it too. When only one version scores an entity, which is the usual case, no
+ * other prediction is coming, and holding every vector's values until the watermark passes meant
+ * holding hours of vectors in a catch-up: most of the state, of each checkpoint, and of the job's
+ * garbage collection (old-generation marking of vectors that would otherwise die young). So the
+ * join releases a vector's values as soon as it meets its prediction, when the entity has been
+ * scored by that one version alone for at least {@code joinTtl} of event time ({@link Versions}:
+ * what this subtask has seen since it started; soft state, rebuilt after a restore, which is why it
+ * must have watched for a {@code joinTtl} before it trusts it). The sample leaves the state then
+ * (the entity keeps its one timer), so only samples still waiting for a partner are held. What
+ * that gives up: a prediction that comes for a released sample (a new version's first predictions)
+ * waits alone and expires unmatched, and a vector replayed after its sample was released is not
+ * recognised as a duplicate ({@code releasedSamples} counts the releases).
  */
 public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, DriftInput> {
   private static final long serialVersionUID = 1L;
@@ -39,6 +58,9 @@ public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, D
   private transient Counter unmatchedFeatures;
   private transient Counter unmatchedPredictions;
   private transient Counter duplicates;
+  private transient Counter released;
+  /** Per entity, the model versions that scored it lately (not checkpointed). */
+  private transient Map<String, Versions> versions;
 
   public EntityJoin(Duration joinTtl) {
     this.ttlMillis = joinTtl.toMillis();
@@ -52,6 +74,8 @@ public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, D
     unmatchedFeatures = g.counter("unmatchedFeatures");
     unmatchedPredictions = g.counter("unmatchedPredictions");
     duplicates = g.counter("duplicateFeatures");
+    released = g.counter("releasedSamples");
+    versions = new HashMap<>();
   }
 
   @Override
@@ -77,17 +101,28 @@ public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, D
       e.names = in.names;
       e.values = in.values;
       if (e.pending != null) {
+        Versions seen = versions.get(in.entity);
+        boolean complete = false;
         for (JoinState.PendingPrediction p : e.pending) {
           out.collect(join(in.sampleId, e, p.time, p.modelName, p.modelVersion, p.score, p.probability, p.anomaly));
+          complete |= seen != null && seen.onlyVersion(p.modelName, p.modelVersion, ttlMillis);
         }
         e.matched = e.pending.length > 0;
         e.pending = null;
+        if (complete) {
+          release(s, in.sampleId);
+        }
       }
     } else if (in.kind == DriftInput.Kind.PREDICTION) {
+      Versions seen = versions.computeIfAbsent(in.entity, k -> new Versions());
+      seen.see(in.modelName, in.modelVersion, in.time, ttlMillis);
       if (e != null && e.hasVector) {
         out.collect(join(in.sampleId, e, in.time, in.modelName, in.modelVersion, in.score, in.probability,
             in.anomaly));
         e.matched = true;
+        if (seen.onlyVersion(in.modelName, in.modelVersion, ttlMillis)) {
+          release(s, in.sampleId);
+        }
       } else {
         if (e == null) {
           e = new JoinState();
@@ -100,11 +135,66 @@ public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, D
     } else {
       throw new IllegalArgumentException("entity join got a " + in.kind + " record");
     }
-    if (s.timer == Long.MIN_VALUE) {
+    if (s.timer == Long.MIN_VALUE && !s.samples.isEmpty()) {
       s.timer = s.head().time + ttlMillis;
       ctx.timerService().registerEventTimeTimer(s.timer);
     }
-    state.update(s); // the same object on the heap backend: a lookup, no copy
+    // the same object on the heap backend: a lookup, no copy; kept when empty while its timer is
+    // registered, so that released samples do not register a timer each
+    state.update(s);
+  }
+
+  /** Removes a sample whose vector has met every prediction that is coming. */
+  private void release(EntityJoinState s, String sampleId) {
+    s.samples.remove(sampleId);
+    released.inc();
+  }
+
+  /**
+   * The model versions that scored one entity lately, as this subtask has seen them since it
+   * started: each version with the newest event time of its predictions; a version silent for more
+   * than {@code joinTtl} (behind the entity's newest prediction) is forgotten.
+   */
+  static final class Versions {
+    private long firstSeen = Long.MAX_VALUE;
+    private long newest = Long.MIN_VALUE;
+    private final List<String> names = new ArrayList<>(2);
+    private final List<String> numbers = new ArrayList<>(2);
+    private final List<Long> lastSeen = new ArrayList<>(2);
+
+    void see(String name, String version, long time, long ttl) {
+      firstSeen = Math.min(firstSeen, time);
+      newest = Math.max(newest, time);
+      int i = indexOf(name, version);
+      if (i < 0) {
+        names.add(name);
+        numbers.add(version);
+        lastSeen.add(time);
+      } else if (time > lastSeen.get(i)) {
+        lastSeen.set(i, time);
+      }
+      for (int j = lastSeen.size() - 1; j >= 0; j--) {
+        if (lastSeen.get(j) < newest - ttl) {
+          names.remove(j);
+          numbers.remove(j);
+          lastSeen.remove(j);
+        }
+      }
+    }
+
+    /** True if this version alone has scored the entity lately, watched for at least {@code ttl}. */
+    boolean onlyVersion(String name, String version, long ttl) {
+      return newest - firstSeen >= ttl && names.size() == 1 && indexOf(name, version) == 0;
+    }
+
+    private int indexOf(String name, String version) {
+      for (int i = 0; i < names.size(); i++) {
+        if (Objects.equals(names.get(i), name) && Objects.equals(numbers.get(i), version)) {
+          return i;
+        }
+      }
+      return -1;
+    }
   }
 
   private static JoinState.PendingPrediction[] append(JoinState.PendingPrediction[] a, JoinState.PendingPrediction p) {

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -133,6 +136,81 @@ class EntityJoinTest {
       assertThat(h.numEventTimeTimers()).isEqualTo(2);
       h.processWatermark(new Watermark(Long.MAX_VALUE));
       assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  /** The values the join still holds for a sample of {@code entity}, or null once it left the state. */
+  private static float[] held(KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> h, String entity,
+      String sampleId) throws Exception {
+    KeyedProcessOperator<String, DriftInput, DriftInput> op =
+        (KeyedProcessOperator<String, DriftInput, DriftInput>) h.getOperator();
+    op.setCurrentKey(entity);
+    EntityJoinState s = op.getKeyedStateBackend().getPartitionedState(VoidNamespace.INSTANCE,
+        VoidNamespaceSerializer.INSTANCE, new ValueStateDescriptor<>("entity-join", new EntityJoinStateSerializer()))
+        .value();
+    JoinState e = s == null ? null : s.samples.get(sampleId);
+    return e == null ? null : e.values;
+  }
+
+  @Test
+  void aMatchedSampleIsReleasedOnceOneVersionAloneHasScoredItsEntityForATtl() throws Exception {
+    try (var h = harness()) {
+      // the first TTL of predictions: watched, not yet trusted, so matched vectors are kept
+      for (long m = 0; m <= 10; m++) {
+        in(h, vector("a", m));
+        in(h, prediction("a", m, "1"));
+      }
+      assertThat(held(h, "a", "a@0")).isNotNull();
+      in(h, vector("a", 11));
+      assertThat(held(h, "a", "a@11")).as("not matched yet").isNotNull();
+      in(h, prediction("a", 11, "1"));
+      assertThat(held(h, "a", "a@11")).as("matched, one version for a TTL").isNull();
+      // prediction first, then its vector: released at once
+      in(h, prediction("a", 12, "1"));
+      in(h, vector("a", 12));
+      assertThat(held(h, "a", "a@12")).isNull();
+      // a new version's prediction for a released sample waits alone (and expires unmatched)
+      in(h, prediction("a", 12, "2"));
+      assertThat(joined(h)).hasSize(13).doesNotContain("a@12/2");
+      // two versions score the entity now: vectors are kept for the second one
+      in(h, vector("a", 13));
+      in(h, prediction("a", 13, "1"));
+      assertThat(held(h, "a", "a@13")).isNotNull();
+      in(h, prediction("a", 13, "2"));
+      assertThat(joined(h)).endsWith("a@13/1", "a@13/2");
+      // version 2 goes silent for more than a TTL: forgotten, vectors released again
+      for (long m = 14; m <= 24; m++) {
+        in(h, vector("a", m));
+        in(h, prediction("a", m, "1"));
+      }
+      assertThat(held(h, "a", "a@23")).isNotNull();
+      assertThat(held(h, "a", "a@24")).isNull();
+      assertThat(h.numEventTimeTimers()).as("still one timer for the entity").isEqualTo(1);
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      assertThat(h.numKeyedStateEntries()).isZero();
+      assertThat(h.numEventTimeTimers()).isZero();
+    }
+  }
+
+  @Test
+  void aRestoredJoinWatchesForATtlBeforeItReleasesVectors() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness()) {
+      for (long m = 0; m <= 11; m++) {
+        in(h, vector("a", m));
+        in(h, prediction("a", m, "1"));
+      }
+      assertThat(held(h, "a", "a@11")).isNull();
+      snapshot = h.snapshot(1, 1);
+    }
+    try (var h = harness(snapshot)) {
+      assertThat(held(h, "a", "a@11")).as("released before the snapshot").isNull();
+      in(h, vector("a", 12));
+      in(h, prediction("a", 12, "1"));
+      // a challenger may score the entity without having been seen since the restore
+      assertThat(held(h, "a", "a@12")).isNotNull();
+      in(h, prediction("a", 12, "2"));
+      assertThat(joined(h)).containsExactly("a@12/1", "a@12/2");
     }
   }
 }

@@ -234,6 +234,10 @@ public final class DriftBench implements Callable<Integer> {
           new NewTopic("predictions" + suffix, 4, (short) 1), new NewTopic("drift" + suffix, 1, (short) 1)))
           .all().get();
     }
+    // A full collection before every round of either job: the drift rounds come after all the feature
+    // rounds, and without it they ran on a heap the earlier rounds had filled (mixed collections of
+    // their garbage, pauses of 100+ ms, inside the drift job's timed run).
+    System.gc();
     long cpu0 = processCpuNanos();
     double featureSeconds = runFeatureJob(kafka, tmp, suffix);
     long featureCpu = processCpuNanos() - cpu0;
@@ -245,6 +249,7 @@ public final class DriftBench implements Callable<Integer> {
   private Round driftRound(EmbeddedKafka kafka, Path tmp, Reference ref, FeatureRound f) throws Exception {
     DriftJobConfig cfg = driftConfig(kafka, tmp, f.suffix());
     Map<String, Long> dlqBefore = deadLetters(kafka);
+    System.gc();
     long cpu1 = processCpuNanos();
     double driftSeconds = runDriftJob(cfg, ref.profile);
     long driftCpu = processCpuNanos() - cpu1;
