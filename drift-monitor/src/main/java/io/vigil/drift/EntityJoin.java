@@ -1,11 +1,9 @@
 package io.vigil.drift;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -158,38 +156,56 @@ public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, D
   static final class Versions {
     private long firstSeen = Long.MAX_VALUE;
     private long newest = Long.MIN_VALUE;
-    private final List<String> names = new ArrayList<>(2);
-    private final List<String> numbers = new ArrayList<>(2);
-    private final List<Long> lastSeen = new ArrayList<>(2);
+    private int size;
+    private String[] names = new String[2];
+    private String[] numbers = new String[2];
+    private long[] lastSeen = new long[2];
 
     void see(String name, String version, long time, long ttl) {
       firstSeen = Math.min(firstSeen, time);
       newest = Math.max(newest, time);
       int i = indexOf(name, version);
       if (i < 0) {
-        names.add(name);
-        numbers.add(version);
-        lastSeen.add(time);
-      } else if (time > lastSeen.get(i)) {
-        lastSeen.set(i, time);
+        if (size == names.length) {
+          names = Arrays.copyOf(names, 2 * size);
+          numbers = Arrays.copyOf(numbers, 2 * size);
+          lastSeen = Arrays.copyOf(lastSeen, 2 * size);
+        }
+        names[size] = name;
+        numbers[size] = version;
+        lastSeen[size++] = time;
+      } else if (time > lastSeen[i]) {
+        lastSeen[i] = time;
       }
-      for (int j = lastSeen.size() - 1; j >= 0; j--) {
-        if (lastSeen.get(j) < newest - ttl) {
-          names.remove(j);
-          numbers.remove(j);
-          lastSeen.remove(j);
+      if (size > 1) {
+        forgetSilent(ttl);
+      }
+    }
+
+    private void forgetSilent(long ttl) {
+      int kept = 0;
+      for (int j = 0; j < size; j++) {
+        if (lastSeen[j] >= newest - ttl) {
+          names[kept] = names[j];
+          numbers[kept] = numbers[j];
+          lastSeen[kept++] = lastSeen[j];
         }
       }
+      for (int j = kept; j < size; j++) {
+        names[j] = null;
+        numbers[j] = null;
+      }
+      size = kept;
     }
 
     /** True if this version alone has scored the entity lately, watched for at least {@code ttl}. */
     boolean onlyVersion(String name, String version, long ttl) {
-      return newest - firstSeen >= ttl && names.size() == 1 && indexOf(name, version) == 0;
+      return newest - firstSeen >= ttl && size == 1 && indexOf(name, version) == 0;
     }
 
     private int indexOf(String name, String version) {
-      for (int i = 0; i < names.size(); i++) {
-        if (Objects.equals(names.get(i), name) && Objects.equals(numbers.get(i), version)) {
+      for (int i = 0; i < size; i++) {
+        if (Objects.equals(names[i], name) && Objects.equals(numbers[i], version)) {
           return i;
         }
       }
