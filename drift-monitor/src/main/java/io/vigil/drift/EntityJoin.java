@@ -38,11 +38,12 @@ import org.apache.flink.util.Collector;
  * other prediction is coming, and holding every vector's values until the watermark passes meant
  * holding hours of vectors in a catch-up: most of the state, of each checkpoint, and of the job's
  * garbage collection (old-generation marking of vectors that would otherwise die young). So the
- * join releases a vector's values as soon as it meets its prediction, when the entity has been
- * scored by that one version alone for at least {@code joinTtl} of event time ({@link Versions}:
- * what this subtask has seen since it started; soft state, rebuilt after a restore, which is why it
- * must have watched for a {@code joinTtl} before it trusts it). The sample leaves the state then
- * (the entity keeps its one timer), so only samples still waiting for a partner are held. What
+ * join lets a sample go as soon as its vector meets its prediction, when the entity has been scored
+ * by that one version alone for at least {@code joinTtl} of event time ({@link Versions}: what this
+ * subtask has seen since it started; soft state, rebuilt after a restore, which is why it must have
+ * watched for a {@code joinTtl} before it trusts it, and forgotten for entities silent for a {@code
+ * joinTtl} of event time). The entity keeps its one timer, and only samples still waiting for a
+ * partner are held. What
  * that gives up: a prediction that comes for a released sample (a new version's first predictions)
  * waits alone and expires unmatched, and a vector replayed after its sample was released is not
  * recognised as a duplicate ({@code releasedSamples} counts the releases).
@@ -59,6 +60,8 @@ public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, D
   private transient Counter released;
   /** Per entity, the model versions that scored it lately (not checkpointed). */
   private transient Map<String, Versions> versions;
+  /** Timer calls left until the next sweep of {@link #versions} for silent entities. */
+  private transient int sweepIn;
 
   public EntityJoin(Duration joinTtl) {
     this.ttlMillis = joinTtl.toMillis();
@@ -221,6 +224,13 @@ public final class EntityJoin extends KeyedProcessFunction<String, DriftInput, D
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<DriftInput> out) throws Exception {
+    if (--sweepIn <= 0) {
+      // entities come and go (containers): forget those silent for a joinTtl, now and then, so that
+      // the sweep costs O(1) per timer
+      long horizon = ctx.timerService().currentWatermark() - ttlMillis;
+      versions.values().removeIf(v -> v.newest < horizon);
+      sweepIn = Math.max(1024, versions.size());
+    }
     EntityJoinState s = state.value();
     if (s == null) {
       return;

@@ -213,4 +213,20 @@ class EntityJoinTest {
       assertThat(joined(h)).containsExactly("a@12/1", "a@12/2");
     }
   }
+
+  @Test
+  void anEntitySilentForATtlIsWatchedAgainWhenItComesBack() throws Exception {
+    try (var h = harness()) {
+      for (long m = 0; m <= 11; m++) {
+        in(h, vector("a", m));
+        in(h, prediction("a", m, "1"));
+      }
+      assertThat(held(h, "a", "a@11")).isNull();
+      in(h, vector("a", 12)); // waits: its prediction never comes
+      h.processWatermark(new Watermark(100 * MIN)); // it expires; the entity has been silent since
+      in(h, vector("a", 200));
+      in(h, prediction("a", 200, "1"));
+      assertThat(held(h, "a", "a@200")).as("forgotten, so watched again").isNotNull();
+    }
+  }
 }
