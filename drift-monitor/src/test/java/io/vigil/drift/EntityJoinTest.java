@@ -71,6 +71,15 @@ class EntityJoinTest {
     h.processElement(new StreamRecord<>(d, d.time));
   }
 
+  /** Minutes {@code from..to} of {@code entity}: each vector, then its prediction by {@code version}. */
+  private static void scored(KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> h, String entity,
+      long from, long to, String version) throws Exception {
+    for (long m = from; m <= to; m++) {
+      in(h, vector(entity, m));
+      in(h, prediction(entity, m, version));
+    }
+  }
+
   /** "sampleId/version" of the joined samples emitted so far. */
   private static List<String> joined(KeyedOneInputStreamOperatorTestHarness<String, DriftInput, DriftInput> h) {
     List<String> out = new ArrayList<>();
@@ -156,10 +165,7 @@ class EntityJoinTest {
   void aMatchedSampleIsReleasedOnceOneVersionAloneHasScoredItsEntityForATtl() throws Exception {
     try (var h = harness()) {
       // the first TTL of predictions: watched, not yet trusted, so matched vectors are kept
-      for (long m = 0; m <= 10; m++) {
-        in(h, vector("a", m));
-        in(h, prediction("a", m, "1"));
-      }
+      scored(h, "a", 0, 10, "1");
       assertThat(held(h, "a", "a@0")).isNotNull();
       in(h, vector("a", 11));
       assertThat(held(h, "a", "a@11")).as("not matched yet").isNotNull();
@@ -179,10 +185,7 @@ class EntityJoinTest {
       in(h, prediction("a", 13, "2"));
       assertThat(joined(h)).endsWith("a@13/1", "a@13/2");
       // version 2 goes silent for more than a TTL: forgotten, vectors released again
-      for (long m = 14; m <= 24; m++) {
-        in(h, vector("a", m));
-        in(h, prediction("a", m, "1"));
-      }
+      scored(h, "a", 14, 24, "1");
       assertThat(held(h, "a", "a@23")).isNotNull();
       assertThat(held(h, "a", "a@24")).isNull();
       assertThat(h.numEventTimeTimers()).as("still one timer for the entity").isEqualTo(1);
@@ -196,10 +199,7 @@ class EntityJoinTest {
   void aRestoredJoinWatchesForATtlBeforeItReleasesVectors() throws Exception {
     OperatorSubtaskState snapshot;
     try (var h = harness()) {
-      for (long m = 0; m <= 11; m++) {
-        in(h, vector("a", m));
-        in(h, prediction("a", m, "1"));
-      }
+      scored(h, "a", 0, 11, "1");
       assertThat(held(h, "a", "a@11")).isNull();
       snapshot = h.snapshot(1, 1);
     }
@@ -217,10 +217,7 @@ class EntityJoinTest {
   @Test
   void anEntitySilentForATtlIsWatchedAgainWhenItComesBack() throws Exception {
     try (var h = harness()) {
-      for (long m = 0; m <= 11; m++) {
-        in(h, vector("a", m));
-        in(h, prediction("a", m, "1"));
-      }
+      scored(h, "a", 0, 11, "1");
       assertThat(held(h, "a", "a@11")).isNull();
       in(h, vector("a", 12)); // waits: its prediction never comes
       h.processWatermark(new Watermark(100 * MIN)); // it expires; the entity has been silent since

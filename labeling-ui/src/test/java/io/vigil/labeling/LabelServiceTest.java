@@ -48,6 +48,18 @@ class LabelServiceTest {
     return new LabelService.Submission(value, List.of("cpu"), "looks odd", key);
   }
 
+  /**
+   * Queues a request for {@code sampleId} on {@code entity} (a follow-up of {@code followUpOf} when
+   * that is not null), leases it to {@code annotator} (the queue holds nothing else) and answers it.
+   */
+  private StoredLabel answer(String annotator, String sampleId, String entity, String followUpOf, String value,
+      String key) {
+    queue.enqueue(followUpOf == null ? Fixtures.request(sampleId, entity, 0.9)
+        : Fixtures.request(sampleId, entity, 1.0, LabelReason.INCIDENT_FOLLOW_UP, followUpOf, Map.of()));
+    assertThat(queue.next(annotator).orElseThrow().sampleId()).isEqualTo(sampleId);
+    return labels.submit(annotator, sampleId, label(value, key)).label();
+  }
+
   @Test
   void storesARetriedSubmissionOnceAndAnswersWithTheSameEvent() {
     queue.enqueue(Fixtures.request("s1", "h", 0.5));
@@ -107,9 +119,7 @@ class LabelServiceTest {
 
   @Test
   void aYesToTheFollowUpOfAnIncidentClosedMeanwhileOpensANewOne() {
-    queue.enqueue(Fixtures.request("s1", "web-2", 0.9));
-    queue.next("ann");
-    String first = labels.submit("ann", "s1", label("ANOMALY", "key-000011")).label().incidentId();
+    String first = answer("ann", "s1", "web-2", null, "ANOMALY", "key-000011").incidentId();
     queue.enqueue(Fixtures.request("s2", "web-2", 1.0, LabelReason.INCIDENT_FOLLOW_UP, first, Map.of()));
     queue.enqueue(Fixtures.request("s3", "web-2", 1.0, LabelReason.INCIDENT_FOLLOW_UP, first, Map.of()));
     queue.next("ann");
@@ -127,19 +137,14 @@ class LabelServiceTest {
 
   @Test
   void undoingTheAnswersThatOpenedAndClosedAnIncidentClosesAndReopensIt() {
-    queue.enqueue(Fixtures.request("s1", "web-3", 0.9));
-    queue.next("ann");
-    String incident = labels.submit("ann", "s1", label("ANOMALY", "key-000021")).label().incidentId();
+    String incident = answer("ann", "s1", "web-3", null, "ANOMALY", "key-000021").incidentId();
     StoredLabel undoOpen = labels.undoLast("ann", "undo-000021").label();
     assertThat(undoOpen.incidentAction()).isEqualTo("CLOSED");
     assertThat(labels.incidents(true)).isEmpty();
     // answered again: a new incident; its follow-up's "normal" closes it, and undoing that reopens it
     String second = labels.submit("ann", "s1", label("ANOMALY", "key-000022")).label().incidentId();
     assertThat(second).isNotEqualTo(incident);
-    queue.enqueue(Fixtures.request("s2", "web-3", 1.0, LabelReason.INCIDENT_FOLLOW_UP, second, Map.of()));
-    queue.next("ann");
-    assertThat(labels.submit("ann", "s2", label("NORMAL", "key-000023")).label().incidentAction())
-        .isEqualTo("CLOSED");
+    assertThat(answer("ann", "s2", "web-3", second, "NORMAL", "key-000023").incidentAction()).isEqualTo("CLOSED");
     StoredLabel undoClose = labels.undoLast("ann", "undo-000023").label();
     assertThat(undoClose.incidentAction()).isEqualTo("OPENED");
     assertThat(undoClose.incidentId()).isEqualTo(second);
@@ -152,17 +157,10 @@ class LabelServiceTest {
 
   @Test
   void undoingACloseLeavesTheIncidentClosedWhenAnotherWasOpenedOnTheEntityMeanwhile() {
-    queue.enqueue(Fixtures.request("s1", "web-4", 0.9));
-    queue.next("ann");
-    String first = labels.submit("ann", "s1", label("ANOMALY", "key-000031")).label().incidentId();
-    queue.enqueue(Fixtures.request("s2", "web-4", 1.0, LabelReason.INCIDENT_FOLLOW_UP, first, Map.of()));
-    queue.next("ann");
-    assertThat(labels.submit("ann", "s2", label("NORMAL", "key-000032")).label().incidentAction())
-        .isEqualTo("CLOSED");
+    String first = answer("ann", "s1", "web-4", null, "ANOMALY", "key-000031").incidentId();
+    assertThat(answer("ann", "s2", "web-4", first, "NORMAL", "key-000032").incidentAction()).isEqualTo("CLOSED");
     // someone else confirms a later window of the entity: a second incident
-    queue.enqueue(Fixtures.request("s3", "web-4", 0.95));
-    queue.next("bob");
-    String second = labels.submit("bob", "s3", label("ANOMALY", "key-000033")).label().incidentId();
+    String second = answer("bob", "s3", "web-4", null, "ANOMALY", "key-000033").incidentId();
     assertThat(second).isNotEqualTo(first);
 
     StoredLabel undo = labels.undoLast("ann", "undo-000032").label();
@@ -183,9 +181,7 @@ class LabelServiceTest {
 
   @Test
   void aPersonClosesAnIncidentWithAResolutionNote() {
-    queue.enqueue(Fixtures.request("s1", "db-1", 0.9));
-    queue.next("ann");
-    String incident = labels.submit("ann", "s1", label("ANOMALY", "key-000006")).label().incidentId();
+    String incident = answer("ann", "s1", "db-1", null, "ANOMALY", "key-000006").incidentId();
     StoredLabel closing = labels.closeIncident("rev", incident, "disk replaced", "close-00001");
     assertThat(closing.incidentAction()).isEqualTo("CLOSED");
     assertThat(labels.incidents(false)).singleElement().satisfies(i -> {

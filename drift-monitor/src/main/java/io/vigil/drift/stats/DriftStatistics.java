@@ -143,9 +143,8 @@ public final class DriftStatistics {
       this.epsilon = epsilon;
       this.lnEpsilon = Math.log(epsilon);
       this.q = shares(reference.counts());
-      double[] xq = positions(reference);
-      this.refLow = xq[0];
-      this.refHigh = xq[xq.length - 1];
+      this.refLow = Math.min(reference.belowMean(), edges.low()); // as positions() places them
+      this.refHigh = Math.max(reference.aboveMean(), edges.high());
       int k = edges.cells();
       this.centres = new double[k];
       this.lnFlooredQ = new double[k];
