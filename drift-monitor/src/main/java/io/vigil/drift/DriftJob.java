@@ -8,6 +8,7 @@ import io.vigil.schemas.DriftReport;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
+import io.vigil.streamio.KafkaSources;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -30,7 +30,6 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The drift job: {@code vigil.features} + {@code vigil.predictions} → decode (unreadable to the
@@ -189,18 +188,8 @@ public final class DriftJob {
 
   public static KafkaSource<DriftInput> kafkaSource(DriftJobConfig cfg, String topic, DriftInput.Kind kind,
       boolean bounded) {
-    var b = KafkaSource.<DriftInput>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setTopics(topic)
-        .setGroupId(cfg.groupId())
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new DriftDecoder(kind))
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("partition.discovery.interval.ms", "30000");
-    if (bounded) {
-      b.setBounded(OffsetsInitializer.latest());
-    }
-    return b.build();
+    return KafkaSources.builder(cfg.bootstrapServers(), topic, cfg.groupId(), new DriftDecoder(kind), bounded)
+        .build();
   }
 
   /**

@@ -9,6 +9,7 @@ import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
+import io.vigil.streamio.KafkaSources;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -35,7 +35,6 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
 import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The feature job: {@code vigil.telemetry} → decode (bad records to the DLQ) → event-time
@@ -122,18 +121,8 @@ public final class FeatureJob {
   // ---- Kafka and file wiring ----
 
   public static KafkaSource<DecodedSample> kafkaSource(FeatureJobConfig cfg, FeatureSet set, boolean bounded) {
-    var b = KafkaSource.<DecodedSample>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setTopics(cfg.telemetryTopic())
-        .setGroupId(cfg.groupId())
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new TelemetryDecoder(set, cfg.absurdValueLimit()))
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("partition.discovery.interval.ms", "30000");
-    if (bounded) {
-      b.setBounded(OffsetsInitializer.latest());
-    }
-    return b.build();
+    return KafkaSources.builder(cfg.bootstrapServers(), cfg.telemetryTopic(), cfg.groupId(),
+        new TelemetryDecoder(set, cfg.absurdValueLimit()), bounded).build();
   }
 
   /**

@@ -7,6 +7,7 @@ import io.vigil.schemas.DeadLetter;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
+import io.vigil.streamio.KafkaSources;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,7 +26,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -34,7 +34,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -190,19 +189,9 @@ public final class LabelRequestJob {
   }
 
   static KafkaSource<RequestInput> source(LabelRequestConfig cfg, String topic, Kind kind, boolean bounded) {
-    var b = KafkaSource.<RequestInput>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setTopics(topic)
-        .setGroupId(cfg.groupId())
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new InputDecoder(kind))
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("partition.discovery.interval.ms", "30000")
-        .setProperty("client.id.prefix", cfg.groupId() + "-" + kind.name().toLowerCase(java.util.Locale.ROOT));
-    if (bounded) {
-      b.setBounded(OffsetsInitializer.latest());
-    }
-    return b.build();
+    return KafkaSources.builder(cfg.bootstrapServers(), topic, cfg.groupId(), new InputDecoder(kind), bounded)
+        .setProperty("client.id.prefix", cfg.groupId() + "-" + kind.name().toLowerCase(java.util.Locale.ROOT))
+        .build();
   }
 
   public static KafkaSink<Candidate> requestSink(LabelRequestConfig cfg) {

@@ -9,6 +9,7 @@ import io.vigil.pipeline.FeatureJobConfig;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
+import io.vigil.streamio.KafkaSources;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,6 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.CheckpointingMode;
@@ -33,7 +33,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The scoring job: {@code vigil.features} → decode (unreadable records to the DLQ) → Flink async
@@ -259,18 +258,7 @@ public final class ScoringJob {
 
   private static <T> KafkaSource<T> source(ScoringJobConfig cfg, String topic,
       KafkaRecordDeserializationSchema<T> decoder, boolean bounded) {
-    var b = KafkaSource.<T>builder()
-        .setBootstrapServers(cfg.bootstrapServers())
-        .setTopics(topic)
-        .setGroupId(cfg.groupId())
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(decoder)
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("partition.discovery.interval.ms", "30000");
-    if (bounded) {
-      b.setBounded(OffsetsInitializer.latest());
-    }
-    return b.build();
+    return KafkaSources.builder(cfg.bootstrapServers(), topic, cfg.groupId(), decoder, bounded).build();
   }
 
   public static KafkaSink<Prediction> predictionSink(ScoringJobConfig cfg) {
