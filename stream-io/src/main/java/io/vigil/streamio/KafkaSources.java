@@ -22,10 +22,13 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  */
 public final class KafkaSources {
 
-  /** Most bytes fetched per partition in one fetch (the consumer's default is 1 MiB). */
-  public static final int PARTITION_FETCH_BYTES = 192 * 1024;
   /** Most bytes in one fetch response, all partitions together (the default is 50 MiB). */
   public static final int FETCH_MAX_BYTES = 448 * 1024;
+  /**
+   * Most bytes fetched per partition in one fetch (the default is 1 MiB): as much as a whole response,
+   * which bounds the sum (the consumer rotates the order of its partitions from fetch to fetch).
+   */
+  public static final int PARTITION_FETCH_BYTES = FETCH_MAX_BYTES;
 
   private KafkaSources() {}
 
