@@ -260,8 +260,10 @@ public final class DriftMonitor {
           break;
         }
         top.add(names.get(j));
+        // one decimal without a Formatter per metric (a twelfth of the window stage's thread while
+        // an alarm was on in the bench)
         detail.append(detail.length() == 0 ? "" : ", ").append(names.get(j))
-            .append(String.format(Locale.ROOT, " (CUSUM %.1f)", state.metricCusum[j]));
+            .append(" (CUSUM ").append(Math.round(state.metricCusum[j] * 10) / 10.0).append(')');
       }
       metrics = top;
       reason = String.format(Locale.ROOT,
