@@ -16,8 +16,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * consumer's defaults (1 MiB per partition) a catching-up reader's responses are 1 MiB and more, which
  * G1 allocates as humongous objects (half a region or more: 1 MiB regions on heaps up to 2 GiB, 2 MiB
  * up to 4 GiB). Each of those goes straight to the old generation and may start a concurrent marking
- * cycle: in {@code vigil bench drift}, the drift job's feature reader made 560 such arrays in one run
- * and 24 of 28 G1 concurrent cycles were started by humongous allocations. Responses of at most
+ * cycle (in {@code vigil bench drift --warmups 1}, the drift job's feature reader made 560 such arrays;
+ * in an earlier run, 24 of 28 concurrent cycles were started by humongous allocations). Responses of at most
  * {@link #FETCH_MAX_BYTES} stay in the young generation with any G1 region size (1 MiB at least).
  */
 public final class KafkaSources {
@@ -26,7 +26,7 @@ public final class KafkaSources {
   public static final int FETCH_MAX_BYTES = 448 * 1024;
   /**
    * Most bytes fetched per partition in one fetch (the default is 1 MiB): as much as a whole response,
-   * which bounds the sum (the consumer rotates the order of its partitions from fetch to fetch).
+   * which bounds the sum (Kafka shares a response between partitions from fetch to fetch, KIP-74).
    */
   public static final int PARTITION_FETCH_BYTES = FETCH_MAX_BYTES;
 
