@@ -19,6 +19,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * cycle (in {@code vigil bench drift --warmups 1}, the drift job's feature reader made 560 such arrays;
  * in an earlier run, 24 of 28 concurrent cycles were started by humongous allocations). Responses of at most
  * {@link #FETCH_MAX_BYTES} stay in the young generation with any G1 region size (1 MiB at least).
+ * The price: a reader has one fetch in flight per broker, so over a link with a long round trip it
+ * reads at most {@code FETCH_MAX_BYTES} per round trip and broker (about 9 MB/s at 50 ms).
  */
 public final class KafkaSources {
 
