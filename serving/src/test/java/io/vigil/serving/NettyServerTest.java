@@ -463,6 +463,8 @@ class NettyServerTest {
     final CountDownLatch arrived = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     final AtomicBoolean first = new AtomicBoolean(true);
+    /** The held call's context (its deadline is the server's own, from the call's timeout header). */
+    volatile io.grpc.Context context;
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -474,6 +476,7 @@ class NettyServerTest {
       return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
         @Override
         public void onHalfClose() {
+          context = io.grpc.Context.current();
           arrived.countDown();
           try {
             release.await(30, TimeUnit.SECONDS);
@@ -503,6 +506,10 @@ class NettyServerTest {
       java.util.concurrent.ExecutionException e = catchThrowableOfType(
           java.util.concurrent.ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
       assertThat(Status.fromThrowable(e.getCause()).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      // the server counts the deadline from when the call reached it, a little after the client did:
+      // the handler must run after the server's deadline, not only the client's
+      Await.until(Duration.ofSeconds(10), "the server's deadline for the late call to pass",
+          () -> hold.context.isCancelled());
       hold.release.countDown(); // the server's handler runs only now, after the deadline
       Await.until(Duration.ofSeconds(10), "the server to refuse the late call",
           () -> server.metrics().errors("ModelInfer", "DEADLINE_EXCEEDED") >= 1);
