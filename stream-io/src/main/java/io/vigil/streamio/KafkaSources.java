@@ -24,13 +24,12 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  */
 public final class KafkaSources {
 
-  /** Most bytes in one fetch response, all partitions together (the default is 50 MiB). */
-  public static final int FETCH_MAX_BYTES = 448 * 1024;
   /**
-   * Most bytes fetched per partition in one fetch (the default is 1 MiB): as much as a whole response,
-   * which bounds the sum (Kafka shares a response between partitions from fetch to fetch, KIP-74).
+   * Most bytes in one fetch response ({@code fetch.max.bytes}, default 50 MiB) and per partition in
+   * one fetch ({@code max.partition.fetch.bytes}, default 1 MiB): the response limit bounds the sum
+   * (Kafka shares a response between partitions from fetch to fetch, KIP-74).
    */
-  public static final int PARTITION_FETCH_BYTES = FETCH_MAX_BYTES;
+  public static final int FETCH_MAX_BYTES = 448 * 1024;
 
   private KafkaSources() {}
 
@@ -48,7 +47,7 @@ public final class KafkaSources {
         .setDeserializer(deserializer)
         .setProperty("isolation.level", "read_committed")
         .setProperty("partition.discovery.interval.ms", "30000")
-        .setProperty("max.partition.fetch.bytes", Integer.toString(PARTITION_FETCH_BYTES))
+        .setProperty("max.partition.fetch.bytes", Integer.toString(FETCH_MAX_BYTES))
         .setProperty("fetch.max.bytes", Integer.toString(FETCH_MAX_BYTES));
     if (bounded) {
       b.setBounded(OffsetsInitializer.latest());
