@@ -100,6 +100,62 @@ public final class FlinkRestClient {
     return send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET().build()).path("state").asText();
   }
 
+  /**
+   * Waits until every task of the job runs (a job is RUNNING as soon as it is scheduled; its tasks
+   * may still wait for slots or be deploying). Throws when the job fails, ends, or is not running
+   * within {@code timeout}, naming the reason: the job's root exception, or its tasks' states.
+   */
+  public void awaitRunning(String jobId, String name, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String tasks = "";
+    while (true) {
+      JsonNode job = send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET().build());
+      String state = job.path("state").asText();
+      if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")
+          || state.equals("FAILING") || state.equals("CANCELLING")) {
+        throw new UserException(name + " (job " + jobId + ") is " + state + rootException(jobId));
+      }
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      boolean allRunning = state.equals("RUNNING") && job.path("vertices").size() > 0;
+      for (JsonNode v : job.path("vertices")) {
+        int running = v.path("tasks").path("RUNNING").asInt() + v.path("tasks").path("FINISHED").asInt();
+        allRunning &= running == v.path("parallelism").asInt();
+        v.path("tasks").fields().forEachRemaining(e -> {
+          if (e.getValue().asInt() > 0) {
+            counts.merge(e.getKey(), e.getValue().asInt(), Integer::sum);
+          }
+        });
+      }
+      if (allRunning) {
+        return;
+      }
+      tasks = counts.toString();
+      if (System.nanoTime() > deadline) {
+        throw new UserException(name + " (job " + jobId + ") is not running after " + timeout.toSeconds()
+            + " s: job " + state + ", tasks " + tasks + (tasks.contains("SCHEDULED") || tasks.contains("CREATED")
+                ? " (does the cluster have a free task slot for each of its tasks?)" : ""));
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UserException("interrupted while waiting for " + name + " to run", e);
+      }
+    }
+  }
+
+  /** ": " and the first line of the job's root exception, or "" when Flink reports none. */
+  private String rootException(String jobId) {
+    try {
+      JsonNode ex = send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "/exceptions")).GET().build());
+      String root = ex.path("exceptionHistory").path("entries").path(0).path("stacktrace").asText(
+          ex.path("root-exception").asText(""));
+      return root.isBlank() ? "" : ": " + abbreviate(root);
+    } catch (UserException e) {
+      return "";
+    }
+  }
+
   private JsonNode send(HttpRequest request) {
     try {
       HttpResponse<String> resp = http.send(request, HttpResponse.BodyHandlers.ofString());

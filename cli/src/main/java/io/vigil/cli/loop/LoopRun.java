@@ -161,6 +161,13 @@ public final class LoopRun implements AutoCloseable {
     F1 afterNew = f1(predictions, truth, v -> !v.equals(first), splitMillis, Long.MAX_VALUE);
     F1 afterOld = rescore(first, truth, predictions, splitMillis);
     double failed = failedRequests();
+    // every acknowledged label reaches Kafka: stop the annotator, then give the outbox relay time to
+    // publish the last ones (it publishes after the label's transaction, asynchronously)
+    annotator.close();
+    long labelled = annotator.labelled();
+    await(() -> counters.count(VigilTopic.LABELS) >= labelled, System.nanoTime() + Duration.ofSeconds(30).toNanos(),
+        "the labeling service to publish all " + labelled + " acknowledged labels (have "
+            + counters.count(VigilTopic.LABELS) + ")");
     return new Result(ready, first, target, labelToServing, counters.count(VigilTopic.LABEL_REQUESTS),
         annotator.labelled(), counters.count(VigilTopic.LABELS), predictions.size(), before, afterNew, afterOld, failed, List.copyOf(decisions));
   }

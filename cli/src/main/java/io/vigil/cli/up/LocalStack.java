@@ -48,6 +48,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -67,6 +68,10 @@ public final class LocalStack implements AutoCloseable {
   private final VigilConfig config;
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
+  /** The Flink jobs this stack submitted, by name (their ids). */
+  private final Map<String, String> submitted = new java.util.LinkedHashMap<>();
+  /** How long a submitted job's tasks may take to run (slots, deployment, restoring its state). */
+  private static final Duration JOB_START_TIMEOUT = Duration.ofMinutes(3);
   private String bootstrapServers;
   private String s3Endpoint;
   private String registryUrl;
@@ -367,6 +372,10 @@ public final class LocalStack implements AutoCloseable {
       endpoints.add(new Endpoint("Job", "label-requests " + job.jobId(),
           "predictions + telemetry + labels -> label requests (uncertainty, incidents, budget), config " + jobConfig));
     }
+    // up only when every submitted job's tasks run: a job waiting for task slots (an external cluster
+    // without room for it) or failing at start is reported here, not discovered later by missing output
+    FlinkRestClient flink = new FlinkRestClient(rest);
+    submitted.forEach((name, jobId) -> flink.awaitRunning(jobId, name, JOB_START_TIMEOUT));
   }
 
   /** The label-request job's config: its own defaults and environment, with this stack's Kafka and topics. */
@@ -461,6 +470,7 @@ public final class LocalStack implements AutoCloseable {
       job = SubmitCommand.submit(rest, name, jobConfig, null);
     }
     String jobId = job.jobId();
+    submitted.put(name, jobId);
     FlinkRestClient flink = new FlinkRestClient(rest);
     started.push(() -> {
       try {

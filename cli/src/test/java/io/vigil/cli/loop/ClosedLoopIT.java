@@ -2,7 +2,9 @@ package io.vigil.cli.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.cli.VigilConfig;
 import io.vigil.cli.bench.LoopBench;
+import io.vigil.cli.flink.StandaloneFlink;
 import io.vigil.training.watch.RetrainDecision;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
  * loop started by the launcher's own code, the simulated annotator answering label requests in the
  * labeling UI, a retrain registered and promoted by the watcher (automatic policy), serving hot
  * swapping to it without a failed request, and the new version's live predictions better than the
- * cold-start model's.
+ * cold-start model's. The four Flink jobs run from their jars on a standalone Flink cluster (a
+ * JobManager and a TaskManager in JVMs of their own, Flink's class path only, child-first class
+ * loading, checkpoints on S3 through Flink's S3 plugin), as they run in production; the embedded
+ * MiniCluster of a plain {@code vigil up} is covered by UpCommandTest.
  */
 class ClosedLoopIT {
 
@@ -24,10 +29,23 @@ class ClosedLoopIT {
     System.setProperty("vigil.home", repo.toString());
     Path data = LoopData.oneEntity(repo.resolve("demo/smd"), "machine-1-2", tmp.resolve("data"));
 
+    // the S3 server's port is chosen here: the Flink cluster's S3 file system is configured with it at start
+    VigilConfig embedded = LoopBench.config(tmp.resolve("work"), 20);
+    VigilConfig.S3 s = embedded.s3();
+    VigilConfig.S3 s3 = new VigilConfig.S3(true, null, StandaloneFlink.freePort(), s.accessKey(), s.secretKey(),
+        s.region(), s.buckets());
     LoopRun.Result r;
-    try (LoopRun run = new LoopRun(LoopBench.config(tmp.resolve("work"), 20),
-        new LoopRun.Settings(data, 4400, Duration.ofMinutes(5), Duration.ofMinutes(3)))) {
-      r = run.run();
+    try (StandaloneFlink flink = StandaloneFlink.start(
+        repo.resolve("cli/target/standalone-flink-" + System.currentTimeMillis()),
+        repo.resolve("cli/target/flink-cluster.classpath"), 8, repo.resolve("cli/target/flink-plugins"),
+        new StandaloneFlink.S3("http://127.0.0.1:" + s3.port(), s3.accessKey(), s3.secretKey()))) {
+      VigilConfig config = new VigilConfig(embedded.workDir(), embedded.kafka(), s3,
+          new VigilConfig.Flink(false, flink.restAddress().toString(), 0, embedded.flink().slots(), true),
+          embedded.registry(), embedded.labeling(), embedded.loop(), embedded.topics(), embedded.demo());
+      try (LoopRun run = new LoopRun(config,
+          new LoopRun.Settings(data, 4400, Duration.ofMinutes(5), Duration.ofMinutes(3)))) {
+        r = run.run();
+      }
     }
 
     // label requests reached the UI's queue (the annotator took them from there) and labels reached Kafka
