@@ -4,9 +4,12 @@ import io.vigil.cli.flink.FlinkRestClient;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,6 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = "Submit a Vigil Flink job (feature-pipeline, scoring, drift-monitor, label-requests) to a Flink cluster through its REST API.")
 public final class SubmitCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SubmitCommand.class);
 
   /** The jobs this command knows: jar location under VIGIL_HOME and entry class. */
   enum Job {
@@ -69,12 +74,30 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--parallelism", description = "Job parallelism (default: the cluster's).")
   Integer parallelism;
 
+  /**
+   * Off by default, as {@code flink run -d}: a caller that retries failed submissions (a Kubernetes
+   * Job with a backoff limit) must not take "submitted, but not running yet" for "not submitted".
+   */
+  @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "0",
+      description = "After submitting, wait up to this long for every task of the job to run, and fail with the"
+          + " reason when it does not (no free task slot, an exception at start); the job stays submitted"
+          + " either way. 0 = return once submitted (default ${DEFAULT-VALUE}).")
+  int waitSeconds;
+
   @Override
   public Integer call() {
+    if (waitSeconds < 0) {
+      throw new UserException("--wait must be 0 or more seconds");
+    }
     Job j = Job.named(job);
     JobSubmission s = submit(jobManager, j, jar != null ? jar : home().resolve(j.jar), jobConfig, parallelism);
     spec.commandLine().getOut().printf("submitted %s as job %s to %s%n", j.cliName, s.jobId(), jobManager);
     spec.commandLine().getOut().flush();
+    if (waitSeconds > 0) {
+      new FlinkRestClient(jobManager).awaitRunning(s.jobId(), j.cliName, Duration.ofSeconds(waitSeconds));
+      spec.commandLine().getOut().printf("%s (job %s): every task running%n", j.cliName, s.jobId());
+      spec.commandLine().getOut().flush();
+    }
     return 0;
   }
 
@@ -101,8 +124,6 @@ public final class SubmitCommand implements Callable<Integer> {
   }
 
   static JobSubmission submit(URI jobManager, Job j, Path jar, Path config, Integer parallelism, String restorePath) {
-    FlinkRestClient flink = new FlinkRestClient(jobManager);
-    String jarId = flink.upload(jar);
     List<String> args = new ArrayList<>();
     if (config != null) {
       if (!Files.isRegularFile(config)) {
@@ -111,7 +132,18 @@ public final class SubmitCommand implements Callable<Integer> {
       args.add("--config");
       args.add(config.toAbsolutePath().toString());
     }
-    return new JobSubmission(jarId, flink.run(jarId, j.entryClass, args, parallelism, restorePath));
+    FlinkRestClient flink = new FlinkRestClient(jobManager);
+    String jarId = flink.upload(jar);
+    try {
+      return new JobSubmission(jarId, flink.run(jarId, j.entryClass, args, parallelism, restorePath));
+    } finally {
+      // the job runs from the copy Flink keeps with it: the upload is not needed any more
+      try {
+        flink.deleteJar(jarId);
+      } catch (UserException e) {
+        LOG.warn("could not delete the uploaded jar {} from {}: {}", jarId, jobManager, e.getMessage());
+      }
+    }
   }
 
   static Path home() {

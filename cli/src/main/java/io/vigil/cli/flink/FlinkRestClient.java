@@ -89,6 +89,15 @@ public final class FlinkRestClient {
     }
   }
 
+  /**
+   * Deletes an uploaded jar from the JobManager's upload directory. A job runs from the copy Flink
+   * made of its jar at submission (blob server), so this is safe once the job is submitted; without
+   * it, every submission leaves its jar behind on a long-running cluster.
+   */
+  public void deleteJar(String jarId) {
+    send(HttpRequest.newBuilder(base.resolve("jars/" + jarId)).DELETE().build());
+  }
+
   /** Cancels a job (its retained checkpoints stay: the launcher's cluster retains them on cancellation). */
   public void cancel(String jobId) {
     send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "?mode=cancel"))

@@ -6,6 +6,9 @@ import io.vigil.cli.VigilConfig;
 import io.vigil.cli.bench.LoopBench;
 import io.vigil.cli.flink.StandaloneFlink;
 import io.vigil.training.watch.RetrainDecision;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -46,6 +49,10 @@ class ClosedLoopIT {
           new LoopRun.Settings(data, 4400, Duration.ofMinutes(5), Duration.ofMinutes(3)))) {
         r = run.run();
       }
+      // the four submissions left no jar behind in the JobManager's upload directory
+      String jars = HttpClient.newHttpClient().send(HttpRequest.newBuilder(flink.restAddress().resolve("/jars")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(jars).contains("\"files\":[]");
     }
 
     // label requests reached the UI's queue (the annotator took them from there) and labels reached Kafka
