@@ -120,8 +120,7 @@ public final class FlinkRestClient {
     while (true) {
       JsonNode job = send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET().build());
       String state = job.path("state").asText();
-      if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")
-          || state.equals("FAILING") || state.equals("CANCELLING")) {
+      if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")) {
         throw new UserException(name + " (job " + jobId + ") is " + state + rootException(jobId));
       }
       Map<String, Integer> counts = new java.util.TreeMap<>();
@@ -142,7 +141,8 @@ public final class FlinkRestClient {
       if (System.nanoTime() > deadline) {
         throw new UserException(name + " (job " + jobId + ") is not running after " + timeout.toSeconds()
             + " s: job " + state + ", tasks " + tasks + (tasks.contains("SCHEDULED") || tasks.contains("CREATED")
-                ? " (does the cluster have a free task slot for each of its tasks?)" : ""));
+                ? " (does the cluster have a free task slot for each of its tasks?)" : "")
+            + rootException(jobId).replaceFirst("^: ", "; last failure: "));
       }
       try {
         Thread.sleep(200);

@@ -49,6 +49,11 @@ public final class StandaloneFlink implements AutoCloseable {
   private final Path dir;
   private final URI rest;
   private final List<Process> processes = new ArrayList<>();
+  private String classpath;
+  private Path pluginsDir;
+  private int slots;
+  private Process taskManager;
+  private int taskManagers;
 
   private StandaloneFlink(Path dir, URI rest) {
     this.dir = dir;
@@ -70,7 +75,7 @@ public final class StandaloneFlink implements AutoCloseable {
     }
     String classpath = Files.readString(classpathFile).trim();
     Path conf = Files.createDirectories(dir.resolve("conf"));
-    Path logs = Files.createDirectories(dir.resolve("log"));
+    Files.createDirectories(dir.resolve("log"));
     int restPort = freePort();
     StringBuilder yaml = new StringBuilder()
         .append("jobmanager.rpc.address: 127.0.0.1\n")
@@ -87,6 +92,9 @@ public final class StandaloneFlink implements AutoCloseable {
         .append("rest.bind-address: 127.0.0.1\n")
         .append("rest.port: ").append(restPort).append('\n')
         .append("parallelism.default: 1\n")
+        // a TaskManager that dies is noticed within seconds (default: 50 s)
+        .append("heartbeat.interval: 1000\n")
+        .append("heartbeat.timeout: 10000\n")
         .append("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION\n");
     if (s3 != null) {
       yaml.append("s3.endpoint: ").append(s3.endpoint()).append('\n')
@@ -108,22 +116,44 @@ public final class StandaloneFlink implements AutoCloseable {
         """);
 
     StandaloneFlink flink = new StandaloneFlink(dir, URI.create("http://127.0.0.1:" + restPort));
+    flink.classpath = classpath;
+    flink.pluginsDir = pluginsDir;
+    flink.slots = slots;
     try {
-      flink.launch("jobmanager", classpath, conf, logs, pluginsDir, List.of("-Xmx512m"),
+      flink.launch("jobmanager", List.of("-Xmx512m"),
           "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", List.of());
-      // the TaskManager's JVM sizes and its memory settings, as taskmanager.sh derives them (BashJavaUtils)
-      Configuration c = GlobalConfiguration.loadConfiguration(conf.toString());
-      TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(c);
-      List<String> jvm = Arrays.asList(ProcessMemoryUtils.generateJvmParametersStr(spec).trim().split("\\s+"));
-      List<String> dynamic = Arrays.asList(TaskExecutorProcessUtils.generateDynamicConfigsStr(spec).trim().split("\\s+"));
-      flink.launch("taskmanager", classpath, conf, logs, pluginsDir, jvm,
-          "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", dynamic);
-      flink.awaitSlots(slots, Duration.ofMinutes(2));
+      flink.startTaskManager();
       return flink;
     } catch (IOException | InterruptedException | RuntimeException e) {
       flink.close();
       throw e;
     }
+  }
+
+  /**
+   * Starts a TaskManager (the first, or one that replaces a killed one) and waits until the cluster
+   * offers its slots.
+   */
+  public void startTaskManager() throws IOException, InterruptedException {
+    Path conf = dir.resolve("conf");
+    // the TaskManager's JVM sizes and its memory settings, as taskmanager.sh derives them (BashJavaUtils)
+    Configuration c = GlobalConfiguration.loadConfiguration(conf.toString());
+    TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(c);
+    List<String> jvm = Arrays.asList(ProcessMemoryUtils.generateJvmParametersStr(spec).trim().split("\\s+"));
+    List<String> dynamic = Arrays.asList(TaskExecutorProcessUtils.generateDynamicConfigsStr(spec).trim().split("\\s+"));
+    taskManagers++;
+    taskManager = launch(taskManagers == 1 ? "taskmanager" : "taskmanager-" + taskManagers, jvm,
+        "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", dynamic);
+    awaitSlots(slots, Duration.ofMinutes(2));
+  }
+
+  /**
+   * Kills the TaskManager's JVM at once (SIGKILL: no shutdown hook, no flush, open Kafka transactions
+   * left open), as a crashed machine or an OOM kill would, and waits until it is gone.
+   */
+  public void killTaskManager() throws InterruptedException {
+    taskManager.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    processes.remove(taskManager);
   }
 
   /** The REST endpoint (jobs are submitted here, as to any Flink cluster). */
@@ -136,8 +166,9 @@ public final class StandaloneFlink implements AutoCloseable {
     return dir.resolve("log");
   }
 
-  private void launch(String role, String classpath, Path conf, Path logs, Path pluginsDir, List<String> jvmOptions,
-      String mainClass, List<String> args) throws IOException {
+  private Process launch(String role, List<String> jvmOptions, String mainClass, List<String> args) throws IOException {
+    Path conf = dir.resolve("conf");
+    Path logs = dir.resolve("log");
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(OPENS);
@@ -156,7 +187,9 @@ public final class StandaloneFlink implements AutoCloseable {
     if (pluginsDir != null) {
       pb.environment().put("FLINK_PLUGINS_DIR", pluginsDir.toAbsolutePath().toString());
     }
-    processes.add(pb.start());
+    Process p = pb.start();
+    processes.add(p);
+    return p;
   }
 
   private void awaitSlots(int slots, Duration timeout) throws InterruptedException {
@@ -173,7 +206,7 @@ public final class StandaloneFlink implements AutoCloseable {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(rest.resolve("/overview"))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         last = r.body();
-        if (r.statusCode() == 200 && last.contains("\"slots-total\":" + slots)) {
+        if (r.statusCode() == 200 && last.contains("\"taskmanagers\":1,") && last.contains("\"slots-total\":" + slots)) {
           return;
         }
       } catch (IOException e) {
