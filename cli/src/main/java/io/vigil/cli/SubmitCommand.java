@@ -101,8 +101,8 @@ public final class SubmitCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** What was submitted where. */
-  public record JobSubmission(String jarId, String jobId) {}
+  /** The submitted job (its id on the cluster). */
+  public record JobSubmission(String jobId) {}
 
   public static JobSubmission submitFeaturePipeline(URI jobManager, Path jobConfig) {
     return submit(jobManager, "feature-pipeline", jobConfig);
@@ -135,7 +135,7 @@ public final class SubmitCommand implements Callable<Integer> {
     FlinkRestClient flink = new FlinkRestClient(jobManager);
     String jarId = flink.upload(jar);
     try {
-      return new JobSubmission(jarId, flink.run(jarId, j.entryClass, args, parallelism, restorePath));
+      return new JobSubmission(flink.run(jarId, j.entryClass, args, parallelism, restorePath));
     } finally {
       // the job runs from the copy Flink keeps with it: the upload is not needed any more
       try {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -116,14 +117,13 @@ public final class FlinkRestClient {
    */
   public void awaitRunning(String jobId, String name, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    String tasks = "";
     while (true) {
       JsonNode job = send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET().build());
       String state = job.path("state").asText();
       if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")) {
         throw new UserException(name + " (job " + jobId + ") is " + state + rootException(jobId));
       }
-      Map<String, Integer> counts = new java.util.TreeMap<>();
+      Map<String, Integer> counts = new TreeMap<>();
       boolean allRunning = state.equals("RUNNING") && job.path("vertices").size() > 0;
       for (JsonNode v : job.path("vertices")) {
         int running = v.path("tasks").path("RUNNING").asInt() + v.path("tasks").path("FINISHED").asInt();
@@ -137,7 +137,7 @@ public final class FlinkRestClient {
       if (allRunning) {
         return;
       }
-      tasks = counts.toString();
+      String tasks = counts.toString();
       if (System.nanoTime() > deadline) {
         throw new UserException(name + " (job " + jobId + ") is not running after " + timeout.toSeconds()
             + " s: job " + state + ", tasks " + tasks + (tasks.contains("SCHEDULED") || tasks.contains("CREATED")

@@ -169,7 +169,7 @@ public final class LoopRun implements AutoCloseable {
         "the labeling service to publish all " + labelled + " acknowledged labels (have "
             + counters.count(VigilTopic.LABELS) + ")");
     return new Result(ready, first, target, labelToServing, counters.count(VigilTopic.LABEL_REQUESTS),
-        annotator.labelled(), counters.count(VigilTopic.LABELS), predictions.size(), before, afterNew, afterOld, failed, List.copyOf(decisions));
+        labelled, counters.count(VigilTopic.LABELS), predictions.size(), before, afterNew, afterOld, failed, List.copyOf(decisions));
   }
 
   public LocalStack stack() {

@@ -26,6 +26,7 @@ import io.vigil.training.TrainingRun;
 import io.vigil.training.watch.RetrainWatcher;
 import io.vigil.training.watch.WatchConfig;
 import java.time.Clock;
+import java.time.Duration;
 import io.vigil.labeling.LabelingServer;
 import io.vigil.registry.server.RegistryServer;
 import io.vigil.registry.server.RegistryServerConfig;
@@ -47,8 +48,8 @@ import java.net.ServerSocket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -69,7 +70,7 @@ public final class LocalStack implements AutoCloseable {
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
   /** The Flink jobs this stack submitted, by name (their ids). */
-  private final Map<String, String> submitted = new java.util.LinkedHashMap<>();
+  private final Map<String, String> submitted = new LinkedHashMap<>();
   /** How long a submitted job's tasks may take to run (slots, deployment, restoring its state). */
   private static final Duration JOB_START_TIMEOUT = Duration.ofMinutes(3);
   private String bootstrapServers;
