@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vigil.embedded.junit.Await;
 import io.vigil.embedded.junit.KafkaBrokerExtension;
 import io.vigil.labeling.auth.Role;
 import io.vigil.labeling.store.LabelService;

@@ -2,6 +2,7 @@ package io.vigil.labeling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.embedded.junit.Await;
 import io.vigil.embedded.junit.KafkaBrokerExtension;
 import io.vigil.labeling.kafka.OutboxRelay;
 import io.vigil.labeling.store.Database;

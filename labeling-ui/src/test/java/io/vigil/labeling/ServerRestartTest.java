@@ -3,6 +3,7 @@ package io.vigil.labeling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vigil.embedded.junit.Await;
 import io.vigil.embedded.junit.KafkaBrokerExtension;
 import io.vigil.labeling.auth.Role;
 import io.vigil.labeling.kafka.OutboxRelay;

@@ -10,6 +10,7 @@ import ai.djl.translate.TranslatorContext;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.vigil.embedded.junit.Await;
 import io.vigil.model.FeatureBatch;
 import io.vigil.model.ModelArtifact;
 import io.vigil.model.ModelArtifacts;

@@ -10,6 +10,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
+import io.vigil.embedded.junit.Await;
 import io.vigil.embedded.junit.KafkaBrokerExtension;
 import io.vigil.embedded.junit.S3ServerExtension;
 import io.vigil.registry.client.KafkaModelEventPublisher;

@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.vigil.embedded.junit.Await;
 import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
 import io.vigil.schemas.inference.InferParameter;
 import io.vigil.schemas.inference.ModelInferRequest;

@@ -16,6 +16,7 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import io.vigil.embedded.junit.Await;
 import io.vigil.embedded.junit.S3ServerExtension;
 import io.vigil.model.FeatureBatch;
 import io.vigil.model.ModelArtifact;

@@ -24,6 +24,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.vigil.embedded.junit.Await;
 import io.vigil.model.FeatureBatch;
 import io.vigil.model.ModelArtifact;
 import io.vigil.model.ModelArtifacts;

@@ -6,6 +6,7 @@ import ai.djl.inference.Predictor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.vigil.embedded.junit.Await;
 import io.vigil.model.FeatureBatch;
 import io.vigil.model.ModelArtifact;
 import io.vigil.model.ModelArtifacts;

@@ -1,5 +1,6 @@
 package io.vigil.cli.flink;
 
+import io.vigil.embedded.junit.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -68,7 +69,7 @@ public final class StandaloneFlink implements AutoCloseable {
    * @param pluginsDir Flink plugins, one folder each (may be null)
    */
   public static StandaloneFlink start(Path dir, Path classpathFile, int slots, Path pluginsDir, S3 s3)
-      throws IOException, InterruptedException {
+      throws IOException {
     if (!Files.isRegularFile(classpathFile)) {
       throw new IllegalStateException(classpathFile + " is missing: it is written by the cli module's build"
           + " (mvn generate-test-resources -pl cli)");
@@ -124,7 +125,7 @@ public final class StandaloneFlink implements AutoCloseable {
           "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", List.of());
       flink.startTaskManager();
       return flink;
-    } catch (IOException | InterruptedException | RuntimeException e) {
+    } catch (IOException | RuntimeException | AssertionError e) {
       flink.close();
       throw e;
     }
@@ -134,7 +135,7 @@ public final class StandaloneFlink implements AutoCloseable {
    * Starts a TaskManager (the first, or one that replaces a killed one) and waits until the cluster
    * offers its slots.
    */
-  public void startTaskManager() throws IOException, InterruptedException {
+  public void startTaskManager() throws IOException {
     Path conf = dir.resolve("conf");
     // the TaskManager's JVM sizes and its memory settings, as taskmanager.sh derives them (BashJavaUtils)
     Configuration c = GlobalConfiguration.loadConfiguration(conf.toString());
@@ -192,11 +193,9 @@ public final class StandaloneFlink implements AutoCloseable {
     return p;
   }
 
-  private void awaitSlots(int slots, Duration timeout) throws InterruptedException {
+  private void awaitSlots(int slots, Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "no answer";
-    while (System.nanoTime() < deadline) {
+    Await.until(timeout, Duration.ofMillis(250), "the Flink cluster to offer " + slots + " slots; see " + logDir(), () -> {
       for (Process p : processes) {
         if (!p.isAlive()) {
           throw new IllegalStateException("a Flink process exited with " + p.exitValue() + "; see " + logDir());
@@ -205,18 +204,17 @@ public final class StandaloneFlink implements AutoCloseable {
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(rest.resolve("/overview"))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-        last = r.body();
-        if (r.statusCode() == 200 && last.contains("\"taskmanagers\":1,") && last.contains("\"slots-total\":" + slots)) {
-          return;
-        }
+        return r.statusCode() == 200 && r.body().contains("\"taskmanagers\":1,")
+            && r.body().contains("\"slots-total\":" + slots);
       } catch (IOException e) {
-        last = e.toString();
+        return false; // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the Flink cluster", e);
       }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("the Flink cluster did not offer " + slots + " slots within " + timeout
-        + " (last answer: " + last + "); see " + logDir());
+    });
   }
+
 
   @Override
   public void close() {

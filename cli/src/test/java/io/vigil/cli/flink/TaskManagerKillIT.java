@@ -10,6 +10,7 @@ import io.vigil.datasets.Dataset;
 import io.vigil.datasets.DatasetOptions;
 import io.vigil.datasets.Interleaved;
 import io.vigil.datasets.Split;
+import io.vigil.embedded.junit.Await;
 import io.vigil.embedded.junit.KafkaBrokerExtension;
 import io.vigil.pipeline.FeatureJobConfig;
 import io.vigil.schemas.EntityKind;
@@ -29,7 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -54,6 +54,8 @@ class TaskManagerKillIT {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Between two checks: each reads the features topic or the REST API. */
+  private static final Duration POLL = Duration.ofMillis(250);
 
   @Test
   void aKilledTaskManagerLosesNoSampleAndDuplicatesNone(@TempDir Path tmp) throws Exception {
@@ -86,10 +88,10 @@ class TaskManagerKillIT {
       producer.flush();
       // a checkpoint has committed part of the first half, and another one has started on: the kill
       // comes between committed output and output still in open transactions
-      await(() -> completedCheckpoints(rest, job) > 0 && !featuresBySample().isEmpty(), Duration.ofMinutes(2),
-          "a checkpoint and committed vectors");
+      Await.until(Duration.ofMinutes(2), POLL, "a checkpoint and committed vectors",
+          () -> completedCheckpoints(rest, job) > 0 && !featuresBySample().isEmpty());
       long before = completedCheckpoints(rest, job);
-      await(() -> completedCheckpoints(rest, job) > before, Duration.ofMinutes(1), "a further checkpoint");
+      Await.until(Duration.ofMinutes(1), POLL, "a further checkpoint", () -> completedCheckpoints(rest, job) > before);
 
       flink.killTaskManager();
       samples.subList(half, samples.size()).forEach(producer::send);
@@ -98,10 +100,11 @@ class TaskManagerKillIT {
       new FlinkRestClient(rest).awaitRunning(job, "feature-pipeline", Duration.ofMinutes(3));
 
       long expected = samples.size() - OPEN_TAIL;
-      await(() -> featuresBySample().size() >= expected, Duration.ofMinutes(3), "vectors for " + expected + " samples");
+      Await.until(Duration.ofMinutes(3), POLL, "vectors for " + expected + " samples",
+          () -> featuresBySample().size() >= expected);
       // the job came back by restoring a checkpoint (the REST API's checkpoint statistics; its job metrics,
       // e.g. numRestarts, are fetched every 10 s and may still say 0)
-      await(() -> restoredCheckpoints(rest, job) > 0, Duration.ofMinutes(1), "the job to restore a checkpoint");
+      Await.until(Duration.ofMinutes(1), POLL, "the job to restore a checkpoint", () -> restoredCheckpoints(rest, job) > 0);
     }
     Map<String, Integer> counts = featuresBySample();
     assertThat(counts.values()).as("vectors per sample").allMatch(c -> c == 1);
@@ -175,14 +178,4 @@ class TaskManagerKillIT {
     }
   }
 
-  private static void await(BooleanSupplier condition, Duration timeout, String what)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(250);
-    }
-  }
 }
