@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +60,7 @@ public final class RegistryReferenceSource implements ReferenceSource {
           + modelName + " version " + version + ": " + e.getMessage(), e);
     } finally {
       if (dir != null) {
-        deleteTree(dir);
+        RegistryClient.deleteDownload(dir);
       }
     }
   }
@@ -72,14 +70,6 @@ public final class RegistryReferenceSource implements ReferenceSource {
     if (client != null) {
       client.close();
       client = null;
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("cannot delete {}: {}", dir, e.toString());
     }
   }
 }

@@ -10,15 +10,13 @@ import io.vigil.model.ModelFormatException;
 import io.vigil.model.ScoreBatch;
 import io.vigil.registry.client.ArtifactIntegrityException;
 import io.vigil.registry.client.ModelVersionInfo;
+import io.vigil.registry.client.RegistryClient;
 import io.vigil.registry.client.RegistryException;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -234,7 +231,7 @@ public final class ModelManager implements AutoCloseable {
     if (artifact != null) {
       artifact.close();
     }
-    deleteTree(dir);
+    RegistryClient.deleteDownload(dir);
     return Optional.empty();
   }
 
@@ -280,7 +277,7 @@ public final class ModelManager implements AutoCloseable {
           selection.drainTimeoutSeconds());
     }
     if (old.directory() != null) {
-      deleteTree(old.directory());
+      RegistryClient.deleteDownload(old.directory());
     }
     LOG.info("unloaded model={}", old.id());
   }
@@ -304,19 +301,6 @@ public final class ModelManager implements AutoCloseable {
           unload(m);
         }
       }
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      LOG.warn("cannot remove {}: {}", dir, e.getMessage());
     }
   }
 }

@@ -356,7 +356,7 @@ public final class RegistryClient implements AutoCloseable {
           + version + " from " + info.source(), e);
     } finally {
       if (!moved) {
-        deleteTree(staging);
+        deleteDownload(staging);
       }
     }
   }
@@ -609,16 +609,26 @@ public final class RegistryClient implements AutoCloseable {
     return p;
   }
 
-  private static void deleteTree(Path dir) {
+  /**
+   * Removes a download directory (see {@link #download}) with everything in it, as callers do when
+   * a model is unloaded or a download was only needed briefly. A directory that is already gone is
+   * fine; a file that cannot be removed is logged, not thrown, so that cleaning up never hides the
+   * failure that led to it.
+   *
+   * @return whether the directory is gone
+   */
+  public static boolean deleteDownload(Path dir) {
     if (!Files.exists(dir)) {
-      return;
+      return true;
     }
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + dir, e);
+      return true;
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("cannot remove {}: {}", dir, e.getMessage());
+      return false;
     }
   }
 
