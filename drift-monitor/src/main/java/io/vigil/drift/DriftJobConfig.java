@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.vigil.config.ConfigLoader;
 import io.vigil.drift.stats.DriftPolicy;
+import io.vigil.streamio.KafkaSinks;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Set;
@@ -92,14 +93,7 @@ public record DriftJobConfig(
     positive("joinTtl", joinTtl, false);
     positive("labelTtl", labelTtl, false);
     positive("checkpointInterval", checkpointInterval, false);
-    positive("transactionTimeout", transactionTimeout, false);
-    if (transactionTimeout.compareTo(Duration.ofMinutes(15)) >= 0) {
-      throw new IllegalArgumentException("transactionTimeout must stay under the broker's"
-          + " transaction.max.timeout.ms (15 min by default): " + transactionTimeout);
-    }
-    if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
-      throw new IllegalArgumentException("transactionTimeout must be longer than checkpointInterval");
-    }
+    KafkaSinks.checkTransactionTimeout(transactionTimeout, checkpointInterval);
     if (parallelism < 0) {
       throw new IllegalArgumentException("parallelism must be >= 0");
     }

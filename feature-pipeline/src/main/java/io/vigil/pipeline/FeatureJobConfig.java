@@ -3,6 +3,7 @@ package io.vigil.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.vigil.config.ConfigLoader;
+import io.vigil.streamio.KafkaSinks;
 import java.time.Duration;
 import java.util.Set;
 
@@ -55,14 +56,7 @@ public record FeatureJobConfig(
     positive("outOfOrderness", outOfOrderness, true);
     positive("idleness", idleness, false);
     positive("checkpointInterval", checkpointInterval, false);
-    positive("transactionTimeout", transactionTimeout, false);
-    if (transactionTimeout.compareTo(Duration.ofMinutes(15)) >= 0) {
-      throw new IllegalArgumentException("transactionTimeout must stay under the broker's"
-          + " transaction.max.timeout.ms (15 min by default): " + transactionTimeout);
-    }
-    if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
-      throw new IllegalArgumentException("transactionTimeout must be longer than checkpointInterval");
-    }
+    KafkaSinks.checkTransactionTimeout(transactionTimeout, checkpointInterval);
     if (!(absurdValueLimit > 0)) {
       throw new IllegalArgumentException("absurdValueLimit must be positive");
     }

@@ -37,6 +37,30 @@ public final class KafkaSinks {
         .build();
   }
 
+  /** The broker's default {@code transaction.max.timeout.ms}. */
+  public static final Duration BROKER_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+
+  /**
+   * Checks a job's transaction timeout against its checkpoint interval: a transaction stays open from
+   * one checkpoint to the next, so the timeout must be longer than the interval (or the broker aborts
+   * records the job still counts as written), and under the broker's maximum (or the producer is
+   * refused at start).
+   *
+   * @throws IllegalArgumentException naming the key {@code transactionTimeout}
+   */
+  public static void checkTransactionTimeout(Duration transactionTimeout, Duration checkpointInterval) {
+    if (transactionTimeout == null || transactionTimeout.isNegative() || transactionTimeout.isZero()) {
+      throw new IllegalArgumentException("transactionTimeout must be positive: " + transactionTimeout);
+    }
+    if (transactionTimeout.compareTo(BROKER_MAX_TRANSACTION_TIMEOUT) >= 0) {
+      throw new IllegalArgumentException("transactionTimeout must stay under the broker's"
+          + " transaction.max.timeout.ms (15 min by default): " + transactionTimeout);
+    }
+    if (checkpointInterval != null && transactionTimeout.compareTo(checkpointInterval) <= 0) {
+      throw new IllegalArgumentException("transactionTimeout must be longer than checkpointInterval");
+    }
+  }
+
   /** Transaction timeout, lz4, lingering 20 ms, batches of up to {@code batchBytes} (0 = default). */
   public static Properties producerProperties(Duration transactionTimeout, int batchBytes) {
     Properties p = new Properties();

@@ -8,6 +8,7 @@ import io.vigil.selection.QueryPolicy;
 import io.vigil.selection.ScoreLevel;
 import io.vigil.selection.Strategy;
 import io.vigil.selection.UncertaintyMeasure;
+import io.vigil.streamio.KafkaSinks;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Set;
@@ -211,14 +212,7 @@ public record LabelRequestConfig(
     positive("idleness", idleness, false);
     positive("predictionsIdleness", predictionsIdleness, false);
     positive("checkpointInterval", checkpointInterval, false);
-    positive("transactionTimeout", transactionTimeout, false);
-    if (transactionTimeout.compareTo(Duration.ofMinutes(15)) >= 0) {
-      throw new IllegalArgumentException("transactionTimeout must stay under the broker's"
-          + " transaction.max.timeout.ms (15 min by default): " + transactionTimeout);
-    }
-    if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
-      throw new IllegalArgumentException("transactionTimeout must be longer than checkpointInterval");
-    }
+    KafkaSinks.checkTransactionTimeout(transactionTimeout, checkpointInterval);
     if (!(minUncertainty >= 0) || cooldown < 0 || firstFollowUp < 1 || !(followUpGrowth >= 1)
         || !(randomRate >= 0 && randomRate <= 1) || !(auditShare >= 0 && auditShare <= 1)) {
       throw new IllegalArgumentException("minUncertainty >= 0, cooldown >= 0, firstFollowUp >= 1,"

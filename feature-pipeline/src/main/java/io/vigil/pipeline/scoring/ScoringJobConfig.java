@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.vigil.config.ConfigLoader;
 import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.streamio.KafkaSinks;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Locale;
@@ -63,15 +64,8 @@ public record ScoringJobConfig(
     requireNonNull(async, "async must be set");
     requireNonNull(retry, "retry must be set");
     requireNonNull(circuitBreaker, "circuitBreaker must be set");
-    positive("transactionTimeout", transactionTimeout);
     positive("checkpointInterval", checkpointInterval);
-    if (transactionTimeout.compareTo(Duration.ofMinutes(15)) >= 0) {
-      throw new IllegalArgumentException("transactionTimeout must stay under the broker's"
-          + " transaction.max.timeout.ms (15 min by default): " + transactionTimeout);
-    }
-    if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
-      throw new IllegalArgumentException("transactionTimeout must be longer than checkpointInterval");
-    }
+    KafkaSinks.checkTransactionTimeout(transactionTimeout, checkpointInterval);
     if (parallelism < 0) {
       throw new IllegalArgumentException("parallelism must be >= 0");
     }
