@@ -7,6 +7,7 @@ import io.vigil.schemas.LabelValue;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
+import io.vigil.streamio.RecordHeaders;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -39,7 +40,11 @@ public final class DriftDecoder implements KafkaRecordDeserializationSchema<Drif
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<DriftInput> out) {
-    out.collect(decode(r.topic(), r.partition(), r.offset(), r.key(), r.value()));
+    DriftInput d = decode(r.topic(), r.partition(), r.offset(), r.key(), r.value());
+    if (d.kind == DriftInput.Kind.REFUSED) {
+      d.headers = RecordHeaders.of(r.headers());
+    }
+    out.collect(d);
   }
 
   /** Decodes one record's value; the position fields only go into a refusal. */

@@ -1,5 +1,6 @@
 package io.vigil.drift;
 
+import io.vigil.streamio.RecordHeaders;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
@@ -52,6 +53,8 @@ public class DriftInput {
   public int partition = -1;
   public long offset = -1;
   public byte[] rawKey;
+  /** A refused record's Kafka headers (null when it had none). */
+  public RecordHeaders headers;
   public byte[] rawValue;
   public String errorCode;
   public String reason;

@@ -1,5 +1,6 @@
 package io.vigil.drift;
 
+import io.vigil.streamio.RecordHeaders;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.Map;
@@ -17,7 +18,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * arrays, the 307 values in bulk ({@link CompactIO}). Flink's POJO serializer wrote the values one by
  * one and the strings char by char, through reflective field access, on both sides of the edge.
  * Chosen for the class by {@link Factory} ({@code @TypeInfo} on {@link DriftInput}), so every stream
- * of {@code DriftInput} uses it. Format version 3 (2: the values as floats; 3: label event ids); the serializer is used only on
+ * of {@code DriftInput} uses it. Format version 4 (2: the values as floats; 3: label event ids; 4: a refused record's headers); the serializer is used only on
  * network edges, never for state.
  */
 public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
@@ -74,6 +75,7 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
     d.partition = from.partition;
     d.offset = from.offset;
     d.rawKey = from.rawKey;
+    d.headers = from.headers;
     d.rawValue = from.rawValue;
     d.errorCode = from.errorCode;
     d.reason = from.reason;
@@ -112,6 +114,7 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
     io.writeString(d.reason, out);
     io.writeString(d.eventId, out);
     io.writeString(d.retracts, out);
+    writeHeaders(d.headers, out);
   }
 
   @Override
@@ -147,7 +150,35 @@ public final class DriftInputSerializer extends CompactSerializer<DriftInput> {
     d.reason = io.readString(in);
     d.eventId = io.readString(in);
     d.retracts = io.readString(in);
+    d.headers = readHeaders(in);
     return d;
+  }
+
+  private void writeHeaders(RecordHeaders h, DataOutputView out) throws IOException {
+    if (h == null || h.keys == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(h.keys.length);
+    for (int i = 0; i < h.keys.length; i++) {
+      io().writeString(h.keys[i], out);
+      writeBytes(h.values[i], out);
+    }
+  }
+
+  private RecordHeaders readHeaders(DataInputView in) throws IOException {
+    int n = in.readInt();
+    if (n < 0) {
+      return null;
+    }
+    RecordHeaders h = new RecordHeaders();
+    h.keys = new String[n];
+    h.values = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      h.keys[i] = io().readString(in);
+      h.values[i] = readBytes(in);
+    }
+    return h;
   }
 
   private static void writeBytes(byte[] b, DataOutputView out) throws IOException {

@@ -9,6 +9,7 @@ import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
 import io.vigil.streamio.KafkaSources;
+import io.vigil.streamio.RecordHeaders;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -177,6 +178,7 @@ public final class DriftJob {
         .setOffset(d.offset)
         .setKey(d.rawKey == null ? null : ByteBuffer.wrap(d.rawKey))
         .setValue(d.rawValue == null ? null : ByteBuffer.wrap(d.rawValue))
+        .setHeaders(RecordHeaders.toMap(d.headers))
         .setStage("drift-monitor")
         .setErrorCode(d.errorCode == null ? "UNKNOWN" : d.errorCode)
         .setReason(d.reason == null ? "" : d.reason)

@@ -45,6 +45,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -186,7 +187,8 @@ class DriftJobIT {
         }
       }
       // bad input: unreadable bytes, and a prediction whose probability is not a probability
-      p.send(new ProducerRecord<>(c.featuresTopic(), "x".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3}));
+      p.send(new ProducerRecord<>(c.featuresTopic(), null, "x".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3},
+          List.of(new RecordHeader("traceparent", TRACEPARENT.getBytes(StandardCharsets.UTF_8)))));
       Prediction bad = Prediction.newBuilder(replay.prediction(vectors.get(5), f.get(5), MODEL, v1, replay.threshold, false))
           .setProbability(1.7).build();
       p.send(new ProducerRecord<>(c.predictionsTopic(), "x".getBytes(StandardCharsets.UTF_8), ps.encode(bad)));
@@ -265,7 +267,13 @@ class DriftJobIT {
     List<DeadLetter> dead = readCommitted(c.dlqTopic()).stream().map(r -> dl.decode(r.value())).toList();
     assertThat(dead).extracting(DeadLetter::getErrorCode).contains("BAD_HEADER", "BAD_PROBABILITY");
     assertThat(dead).allSatisfy(d -> assertThat(d.getValue()).isNotNull());
+    // the unreadable record keeps its headers (here a trace context) in its dead letter
+    DeadLetter unreadable = dead.stream().filter(d -> d.getErrorCode().equals("BAD_HEADER")).findFirst().orElseThrow();
+    assertThat(unreadable.getHeaders()).containsOnlyKeys("traceparent");
+    assertThat(StandardCharsets.UTF_8.decode(unreadable.getHeaders().get("traceparent")).toString()).isEqualTo(TRACEPARENT);
   }
+
+  static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
   @Test
   void withoutAShiftNoAlarmAndASecondVersionGetsItsOwnReportsAgainstItsOwnReference() throws Exception {

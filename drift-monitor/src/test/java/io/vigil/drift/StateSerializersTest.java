@@ -224,6 +224,10 @@ class StateSerializersTest {
     DriftInput refused = DriftInput.refused("vigil.features", 2, 99, new byte[] {1, 2}, new byte[0], "BAD_RECORD",
         "unreadable");
     same(roundTrip(ser, refused), refused);
+    refused.headers = new io.vigil.streamio.RecordHeaders();
+    refused.headers.keys = new String[] {"traceparent", "empty"};
+    refused.headers.values = new byte[][] {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".getBytes(), {}};
+    same(roundTrip(ser, refused), refused); // a refused record's headers reach its dead letter
     same(roundTrip(ser, new DriftInput()), new DriftInput());
     assertThat(ser.copy(vector).values).isSameAs(vector.values); // emitted arrays are never changed in place
     restoresItsSnapshot(ser);

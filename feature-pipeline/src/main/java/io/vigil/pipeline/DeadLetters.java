@@ -3,6 +3,7 @@ package io.vigil.pipeline;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
+import io.vigil.streamio.RecordHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -31,6 +32,7 @@ final class DeadLetters {
         .setOffset(s.offset)
         .setKey(s.rawKey == null ? null : ByteBuffer.wrap(s.rawKey))
         .setValue(s.rawValue == null ? null : ByteBuffer.wrap(s.rawValue))
+        .setHeaders(RecordHeaders.toMap(s.headers))
         .setStage(STAGE_DECODE)
         .setErrorCode(s.errorCode)
         .setReason(s.reason)

@@ -1,5 +1,7 @@
 package io.vigil.pipeline;
 
+import io.vigil.streamio.RecordHeaders;
+
 /**
  * A telemetry record after decoding: either a sample aligned to the feature set's metrics, or the
  * raw bytes with the reason they were refused. A Flink POJO (public fields, no-arg constructor).
@@ -21,6 +23,8 @@ public class DecodedSample {
   public long offset;
   public byte[] rawKey;
   public byte[] rawValue;
+  /** The refused record's Kafka headers (null when it had none). */
+  public RecordHeaders headers;
 
   public DecodedSample() {}
 

@@ -4,6 +4,7 @@ import io.vigil.features.FeatureSet;
 import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
+import io.vigil.streamio.RecordHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -46,7 +47,11 @@ final class TelemetryDecoder implements KafkaRecordDeserializationSchema<Decoded
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<DecodedSample> out) {
-    out.collect(decode(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+    DecodedSample s = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
+    if (s.failed()) {
+      s.headers = RecordHeaders.of(record.headers());
+    }
+    out.collect(s);
   }
 
   DecodedSample decode(String topic, int partition, long offset, byte[] key, byte[] value) {

@@ -43,6 +43,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -145,7 +146,8 @@ class FeatureJobIT {
     Dataset ds = Dataset.open(data("smd"), DatasetOptions.defaults().withEntities(Set.of("machine-1-2")));
     AvroSerde<TelemetrySample> serde = AvroSerde.of(TelemetrySample.class);
     long sent = produce(ds, cfg.telemetryTopic(), p -> {
-      p.send(new ProducerRecord<>(cfg.telemetryTopic(), "machine-1-2".getBytes(), "not avro".getBytes()));
+      p.send(new ProducerRecord<>(cfg.telemetryTopic(), null, "machine-1-2".getBytes(), "not avro".getBytes(),
+          List.of(new RecordHeader("traceparent", TRACEPARENT.getBytes(StandardCharsets.UTF_8)))));
       Map<String, Double> nan = new HashMap<>();
       SET.metrics().forEach(m -> nan.put(m, 0.5));
       nan.put("cpu_r", Double.NaN);
@@ -187,7 +189,14 @@ class FeatureJobIT {
         .filter(d -> d.getErrorCode().equals("NON_FINITE_VALUE")).findFirst().orElseThrow();
     assertThat(nanLetter.getReason()).contains("cpu_r");
     assertThat(nanLetter.getValue()).isNotNull();
+    // the unreadable record's headers (here a trace context) travel with it
+    DeadLetter unreadable = dlq.stream().map(r -> dl.decode(r.value()))
+        .filter(d -> d.getErrorCode().equals("BAD_HEADER")).findFirst().orElseThrow();
+    assertThat(unreadable.getHeaders()).containsOnlyKeys("traceparent");
+    assertThat(StandardCharsets.UTF_8.decode(unreadable.getHeaders().get("traceparent")).toString()).isEqualTo(TRACEPARENT);
   }
+
+  static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
   static final AtomicInteger FAILURES = new AtomicInteger();
 

@@ -8,6 +8,7 @@ import io.vigil.schemas.Prediction;
 import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
+import io.vigil.streamio.RecordHeaders;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -34,7 +35,11 @@ final class InputDecoder implements KafkaRecordDeserializationSchema<RequestInpu
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RequestInput> out) {
-    out.collect(decode(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+    RequestInput in = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
+    if (in.errorCode != null) {
+      in.headers = RecordHeaders.of(record.headers());
+    }
+    out.collect(in);
   }
 
   RequestInput decode(String topic, int partition, long offset, byte[] key, byte[] value) {

@@ -8,6 +8,7 @@ import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
 import io.vigil.streamio.KafkaSources;
+import io.vigil.streamio.RecordHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -251,6 +252,7 @@ public final class LabelRequestJob {
         .setOffset(r.offset)
         .setKey(r.rawKey == null ? null : ByteBuffer.wrap(r.rawKey))
         .setValue(r.value == null ? null : ByteBuffer.wrap(r.value))
+        .setHeaders(RecordHeaders.toMap(r.headers))
         .setStage(DLQ_STAGE)
         .setErrorCode(r.errorCode)
         .setReason(r.reason)

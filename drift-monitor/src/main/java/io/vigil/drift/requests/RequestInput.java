@@ -1,5 +1,7 @@
 package io.vigil.drift.requests;
 
+import io.vigil.streamio.RecordHeaders;
+
 /**
  * One record read by the label-request job, tagged by the topic it came from: the raw Avro value
  * (single-object encoding, decoded again where it is used, so state holds plain bytes), the entity
@@ -26,6 +28,8 @@ public class RequestInput {
   public int partition;
   public long offset;
   public byte[] rawKey;
+  /** A refused record's Kafka headers (null when it had none). */
+  public RecordHeaders headers;
 
   public RequestInput() {}
 

@@ -52,6 +52,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -188,6 +189,8 @@ class LabelRequestJobIT {
     }
   }
 
+  static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
   private static void send(String topic, byte[] key, byte[] value) throws Exception {
     try (KafkaProducer<byte[], byte[]> p = producer()) {
       p.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
@@ -288,7 +291,10 @@ class LabelRequestJobIT {
     Map<String, Step> bySample = new HashMap<>();
     steps.forEach(s -> bySample.put(s.sampleId(), s));
     produce(cfg, steps);
-    send(cfg.topics().predictions(), MACHINE.getBytes(), "not avro".getBytes());
+    try (KafkaProducer<byte[], byte[]> p = producer()) {
+      p.send(new ProducerRecord<>(cfg.topics().predictions(), null, MACHINE.getBytes(), "not avro".getBytes(),
+          List.of(new RecordHeader("traceparent", TRACEPARENT.getBytes(StandardCharsets.UTF_8))))).get(30, TimeUnit.SECONDS);
+    }
     Prediction bad = AvroSerde.of(Prediction.class).decode(steps.get(5).prediction());
     bad.setProbability(1.5);
     send(cfg.topics().predictions(), MACHINE.getBytes(), AvroSerde.of(Prediction.class).encode(bad));
@@ -339,6 +345,11 @@ class LabelRequestJobIT {
     assertThat(dlq).allSatisfy(d -> {
       assertThat(d.getReason()).isNotBlank();
       assertThat(d.getValue()).isNotNull();
+    });
+    // the unreadable prediction keeps its headers (a trace context) in its dead letter; the others had none
+    assertThat(dlq).filteredOn(d -> !d.getHeaders().isEmpty()).singleElement().satisfies(d -> {
+      assertThat(d.getSourceTopic()).isEqualTo(cfg.topics().predictions());
+      assertThat(StandardCharsets.UTF_8.decode(d.getHeaders().get("traceparent")).toString()).isEqualTo(TRACEPARENT);
     });
 
     // a replay of the same input (a new job, a new group, a new output topic) asks the same questions

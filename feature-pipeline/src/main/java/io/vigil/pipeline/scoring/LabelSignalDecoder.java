@@ -5,6 +5,7 @@ import io.vigil.schemas.Incidents;
 import io.vigil.schemas.LabelEvent;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
+import io.vigil.streamio.RecordHeaders;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -29,7 +30,11 @@ final class LabelSignalDecoder implements KafkaRecordDeserializationSchema<Label
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<LabelSignal> out) {
-    out.collect(decode(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+    LabelSignal s = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
+    if (s.refused != null) {
+      s.refused.setHeaders(RecordHeaders.toMap(RecordHeaders.of(record.headers())));
+    }
+    out.collect(s);
   }
 
   LabelSignal decode(String topic, int partition, long offset, byte[] key, byte[] value) {

@@ -10,6 +10,7 @@ import io.vigil.schemas.Prediction;
 import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
 import io.vigil.schemas.inference.ModelInferRequest;
 import io.vigil.schemas.inference.ModelInferResponse;
+import io.vigil.streamio.RecordHeaders;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -307,6 +308,7 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
         .setOffset(in.offset)
         .setKey(in.rawKey == null ? null : ByteBuffer.wrap(in.rawKey))
         .setValue(in.rawValue == null ? null : ByteBuffer.wrap(in.rawValue))
+        .setHeaders(RecordHeaders.toMap(in.headers))
         .setStage(in.failed() ? ScoringJob.STAGE_DECODE : STAGE)
         .setErrorCode(code)
         .setReason(reason)

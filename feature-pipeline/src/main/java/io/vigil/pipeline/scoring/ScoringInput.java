@@ -1,5 +1,7 @@
 package io.vigil.pipeline.scoring;
 
+import io.vigil.streamio.RecordHeaders;
+
 /**
  * A record of the features topic after decoding: a feature vector to score, or the raw bytes with
  * the reason they were refused. The raw bytes are kept either way, so that a vector the model
@@ -26,6 +28,8 @@ public class ScoringInput {
   public long offset;
   public byte[] rawKey;
   public byte[] rawValue;
+  /** The record's Kafka headers, kept like its bytes for a dead letter (null when it had none). */
+  public RecordHeaders headers;
 
   public ScoringInput() {}
 

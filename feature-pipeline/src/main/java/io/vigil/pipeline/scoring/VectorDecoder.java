@@ -3,6 +3,7 @@ package io.vigil.pipeline.scoring;
 import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
+import io.vigil.streamio.RecordHeaders;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -24,7 +25,10 @@ final class VectorDecoder implements KafkaRecordDeserializationSchema<ScoringInp
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ScoringInput> out) {
-    out.collect(decode(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+    ScoringInput in = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
+    // kept for every vector, like its bytes: serving may refuse it later (null when there are none)
+    in.headers = RecordHeaders.of(record.headers());
+    out.collect(in);
   }
 
   ScoringInput decode(String topic, int partition, long offset, byte[] key, byte[] value) {

@@ -58,6 +58,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -190,6 +192,7 @@ class ScoringJobIT {
   static final AvroSerde<FeatureVector> VECTORS = AvroSerde.of(FeatureVector.class);
   static final AvroSerde<Prediction> PREDICTIONS = AvroSerde.of(Prediction.class);
   static final AvroSerde<DeadLetter> LETTERS = AvroSerde.of(DeadLetter.class);
+  static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
   /** Sends and waits for the broker's acknowledgement, so that every vector counted as sent is in the topic. */
   static void send(KafkaProducer<byte[], byte[]> p, String topic, FeatureVector v) {
@@ -283,9 +286,12 @@ class ScoringJobIT {
           send(p, cfg.featuresTopic(), v);
           if (t == 20) {
             // midway: an unreadable record and a vector of the wrong width; the job goes on past them
-            p.send(new ProducerRecord<>(cfg.featuresTopic(), "host-0".getBytes(StandardCharsets.UTF_8),
-                "not avro at all".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
-            send(p, cfg.featuresTopic(), vector("host-0", 1_000, 0.5, 3));
+            // both with a trace context, which their dead letters must keep
+            List<Header> trace = List.of(new RecordHeader("traceparent", TRACEPARENT.getBytes(StandardCharsets.UTF_8)));
+            p.send(new ProducerRecord<>(cfg.featuresTopic(), null, "host-0".getBytes(StandardCharsets.UTF_8),
+                "not avro at all".getBytes(StandardCharsets.UTF_8), trace)).get(30, TimeUnit.SECONDS);
+            p.send(new ProducerRecord<>(cfg.featuresTopic(), null, "host-0".getBytes(StandardCharsets.UTF_8),
+                VECTORS.encode(vector("host-0", 1_000, 0.5, 3)), trace)).get(30, TimeUnit.SECONDS);
           }
         }
         p.flush();
@@ -339,8 +345,12 @@ class ScoringJobIT {
       DeadLetter refused = dead.stream().filter(d -> d.getErrorCode().equals("INVALID_ARGUMENT")).findFirst().orElseThrow();
       assertThat(refused.getStage()).isEqualTo(ScoringFunction.STAGE);
       assertThat(refused.getReason()).contains("3 features per row").contains("" + COLS);
-      // the dead letter carries the vector as it was read, so it can be replayed
+      // the dead letter carries the vector as it was read, headers too, so it can be replayed
       assertThat(VECTORS.decode(bytes(refused.getValue())).getValues()).hasSize(3);
+      for (DeadLetter d : List.of(unreadable, refused)) {
+        assertThat(d.getHeaders()).containsOnlyKeys("traceparent");
+        assertThat(new String(bytes(d.getHeaders().get("traceparent")), StandardCharsets.UTF_8)).isEqualTo(TRACEPARENT);
+      }
       assertThat(counter(id, "predictions")).isEqualTo(40);
       assertThat(counter(id, "anomalies")).isEqualTo(20);
       assertThat(counter(id, "unreadable")).isEqualTo(1);
