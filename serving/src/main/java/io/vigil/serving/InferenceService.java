@@ -165,7 +165,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     try {
       DecodedRequest decoded = InferRequestDecoder.decode(request, model.spec(), maxBatchRows);
       boolean logPrediction = InferRequestDecoder.logPrediction(request);
-      Answer<T> answer = new Answer<>(request, call, form, model, decoded, logPrediction, deadline, t0);
+      Answer<T> answer = new Answer<>(request, call, form, model, decoded, logPrediction, deadline, t0,
+          TraceContextInterceptor.current());
       call.setOnCancelHandler(answer);
       model.batcher().submit(logged(decoded.batch(), logPrediction), deadlineNanos, answer, answer);
     } catch (ServingException e) {
@@ -191,10 +192,13 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     private final boolean logPrediction;
     private final Deadline deadline;
     private final long t0;
+    /** The caller's trace context, passed on with the logged predictions (null: none). */
+    private final TraceContextInterceptor.Trace trace;
     private volatile boolean cancelled;
 
     Answer(ModelInferRequest request, ServerCallStreamObserver<T> out, Function<InferAnswer, T> form,
-        LoadedModel model, DecodedRequest decoded, boolean logPrediction, Deadline deadline, long t0) {
+        LoadedModel model, DecodedRequest decoded, boolean logPrediction, Deadline deadline, long t0,
+        TraceContextInterceptor.Trace trace) {
       this.request = request;
       this.out = out;
       this.form = form;
@@ -203,6 +207,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       this.logPrediction = logPrediction;
       this.deadline = deadline;
       this.t0 = t0;
+      this.trace = trace;
     }
 
     /** The caller cancelled (or its deadline passed): gRPC's cancel handler. */
@@ -246,9 +251,9 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       reply("ModelInfer", t0, out, response);
       if (logPrediction && sink != PredictionSink.NONE) {
         log(model, request.getId(), decoded, from == 0 && n == all.rows() ? all : all.slice(from, n),
-            latencyMicros, false);
+            latencyMicros, false, trace);
       }
-      shadow(request.getId(), decoded);
+      shadow(request.getId(), decoded, trace);
     }
 
     @Override
@@ -273,7 +278,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     return rows.attributions() ? rows : new FeatureBatch(rows.values(), rows.rows(), rows.cols(), true);
   }
 
-  private void shadow(String requestId, DecodedRequest decoded) {
+  private void shadow(String requestId, DecodedRequest decoded, TraceContextInterceptor.Trace trace) {
     LoadedModel shadow = models.current(ModelManager.Role.SHADOW).orElse(null);
     if (shadow == null) {
       return;
@@ -299,12 +304,12 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         LOG.debug("shadow scoring failed model={}: {}", shadow.id(), error.toString());
         return;
       }
-      log(shadow, requestId, decoded, scores, (System.nanoTime() - t0) / 1_000, true);
+      log(shadow, requestId, decoded, scores, (System.nanoTime() - t0) / 1_000, true, trace);
     });
   }
 
   private void log(LoadedModel model, String requestId, DecodedRequest req, ScoreBatch scores,
-      long latencyMicros, boolean shadow) {
+      long latencyMicros, boolean shadow, TraceContextInterceptor.Trace trace) {
     if (sink == PredictionSink.NONE) {
       return;
     }
@@ -330,7 +335,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       sink.offer(new PredictionEntry(model.id(), model.spec(), sampleId, entity,
           req.windowStartMillis(), req.windowEndMillis(), scores.scores()[r],
           scores.probability() == null ? null : scores.probability()[r], scores.uncertainty()[r],
-          attributions, latencyMicros, now, shadow));
+          attributions, latencyMicros, now, shadow, trace == null ? null : trace.traceparent(),
+          trace == null ? null : trace.tracestate()));
     }
   }
 

@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.vigil.features.MetricAttributions;
 import io.vigil.schemas.Prediction;
+import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -103,7 +105,14 @@ public final class KafkaPredictionSink implements PredictionSink {
   private void publish(PredictionEntry e) {
     Prediction record = toRecord(e);
     try {
-      producer.send(new ProducerRecord<>(topic, record.getEntity(), record), (meta, error) -> {
+      ProducerRecord<String, Prediction> out = new ProducerRecord<>(topic, record.getEntity(), record);
+      if (e.traceparent() != null) {
+        out.headers().add(TraceContext.TRACEPARENT, e.traceparent().getBytes(StandardCharsets.US_ASCII));
+        if (e.tracestate() != null) {
+          out.headers().add(TraceContext.TRACESTATE, e.tracestate().getBytes(StandardCharsets.US_ASCII));
+        }
+      }
+      producer.send(out, (meta, error) -> {
         if (error == null) {
           metrics.predictionLogged();
         } else {

@@ -163,7 +163,7 @@ public final class ServingServer implements AutoCloseable {
     metrics.queueDepth(models);
     Server server = withHandlers(transport, executor)
         .maxInboundMessageSize(g.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(inference.serviceDefinition(), interceptors))
+        .addService(ServerInterceptors.intercept(inference.serviceDefinition(), withTraceContext(interceptors)))
         .addService(ServerInterceptors.intercept(health.getHealthService(), interceptors))
         .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), interceptors))
         .addService(ServerInterceptors.intercept(reflectionV1Alpha(), interceptors))
@@ -206,6 +206,17 @@ public final class ServingServer implements AutoCloseable {
     HealthEndpoint http = config.metrics().enabled()
         ? new HealthEndpoint(config.metrics().host(), config.metrics().port(), metrics, models) : null;
     return new ServingServer(config, server, health, models, sink, metrics, executor, poller, extras, http);
+  }
+
+  /**
+   * The inference service's interceptors: the given ones, and last of all (after authentication)
+   * the one that takes the caller's trace context into the call.
+   */
+  private static List<ServerInterceptor> withTraceContext(List<ServerInterceptor> interceptors) {
+    List<ServerInterceptor> out = new ArrayList<>();
+    out.add(new TraceContextInterceptor()); // the last interceptor added runs first: this one last
+    out.addAll(interceptors);
+    return out;
   }
 
   /**

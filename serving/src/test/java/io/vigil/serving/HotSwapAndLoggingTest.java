@@ -3,11 +3,13 @@ package io.vigil.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.vigil.embedded.junit.Await;
@@ -23,10 +25,12 @@ import io.vigil.schemas.topics.TopicNames;
 import io.vigil.schemas.wire.AvroSerde;
 import java.io.ByteArrayInputStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -46,6 +50,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -348,17 +353,30 @@ class HotSwapAndLoggingTest {
     registry.client.setAlias(model, "challenger", "2", "test", null);
     ServingConfig cfg = kafkaConfig(model, "challenger", KAFKA.bootstrapServers(), 4096);
     List<String> ids = new ArrayList<>();
+    Map<String, Integer> traced = new HashMap<>();
     try (ServingServer server = ServingServer.start(cfg, new ServingServer.Parts(
         new RegistryModelSource(registry.client), null, io.grpc.inprocess.InProcessServerBuilder.forName("log"), null, null))) {
       assertThat(server.models().current(ModelManager.Role.SHADOW)).isPresent();
       ManagedChannel ch = InProcessChannelBuilder.forName("log").build();
       try {
-        var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        var plain = GRPCInferenceServiceGrpc.newBlockingStub(ch);
         for (int i = 0; i < 20; i++) {
           String a = String.format("s-%032x", 2L * i);
           String b = String.format("s-%032x", 2L * i + 1);
           ids.add(a);
           ids.add(b);
+          // every third call carries a W3C trace context (OpenTelemetry's gRPC metadata); call 1 a malformed one
+          var stub = plain;
+          if (i % 3 == 0 || i == 1) {
+            Metadata md = new Metadata();
+            md.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), i == 1 ? "00-not-a-trace" : traceparent(i));
+            md.put(Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER), "vigil=" + i);
+            stub = plain.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+            if (i != 1) {
+              traced.put(a, i);
+              traced.put(b, i);
+            }
+          }
           ModelInferResponse r = stub.modelInfer(Requests.withSampleIds(
               Requests.typed(model, Requests.rows(2, COLS, i), 2, COLS), "host-" + i, a, b));
           assertThat(r.getModelVersion()).as("the shadow is never returned").isEqualTo("1");
@@ -367,7 +385,21 @@ class HotSwapAndLoggingTest {
         ch.shutdownNow();
       }
     }
-    List<Prediction> logged = consume(model, 80);
+    List<ConsumerRecord<String, Prediction>> records = consumeRecords(model, 80);
+    List<Prediction> logged = records.stream().map(ConsumerRecord::value).toList();
+    // the caller's trace context travels with its predictions (the shadow's too) as Kafka headers
+    assertThat(records).allSatisfy(r -> {
+      Integer call = traced.get(r.value().getSampleId());
+      Header parent = r.headers().lastHeader("traceparent");
+      Header state = r.headers().lastHeader("tracestate");
+      if (call == null) {
+        assertThat(parent).as("no (valid) trace context, no header: " + r.value().getSampleId()).isNull();
+        assertThat(state).isNull();
+      } else {
+        assertThat(new String(parent.value(), StandardCharsets.US_ASCII)).isEqualTo(traceparent(call));
+        assertThat(new String(state.value(), StandardCharsets.US_ASCII)).isEqualTo("vigil=" + call);
+      }
+    });
     List<Prediction> primary = logged.stream().filter(p -> !p.getShadow()).toList();
     List<Prediction> shadow = logged.stream().filter(Prediction::getShadow).toList();
     assertThat(primary).extracting(Prediction::getSampleId).containsExactlyInAnyOrderElementsOf(ids);
@@ -388,12 +420,20 @@ class HotSwapAndLoggingTest {
     });
   }
 
+  static String traceparent(int call) {
+    return String.format("00-%032x-%016x-01", 1000L + call, 7L + call);
+  }
+
   static List<Prediction> consume(String model, int atLeast) {
+    return consumeRecords(model, atLeast).stream().map(ConsumerRecord::value).toList();
+  }
+
+  static List<ConsumerRecord<String, Prediction>> consumeRecords(String model, int atLeast) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + model + "-" + System.nanoTime());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<Prediction> out = new ArrayList<>();
+    List<ConsumerRecord<String, Prediction>> out = new ArrayList<>();
     try (KafkaConsumer<String, Prediction> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
         AvroSerde.of(Prediction.class).deserializer())) {
       consumer.subscribe(List.of("vigil.predictions"));
@@ -402,7 +442,7 @@ class HotSwapAndLoggingTest {
         for (ConsumerRecord<String, Prediction> r : consumer.poll(Duration.ofMillis(200))) {
           if (r.value().getModelName().equals(model)) {
             assertThat(r.key()).isEqualTo(r.value().getEntity());
-            out.add(r.value());
+            out.add(r);
           }
         }
       }

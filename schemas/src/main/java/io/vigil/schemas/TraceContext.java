@@ -1,0 +1,60 @@
+package io.vigil.schemas;
+
+import java.util.regex.Pattern;
+
+/**
+ * W3C Trace Context (the propagation format OpenTelemetry uses) as Vigil carries it: the {@code
+ * traceparent} and {@code tracestate} headers of a Kafka record, or the same keys in gRPC metadata.
+ * A header that does not follow the specification is dropped, not passed on, as OpenTelemetry's own
+ * propagator does: a broken trace context must not reach the next hop.
+ */
+public final class TraceContext {
+
+  /** {@code version-traceid-parentid-flags}, lower-case hex. */
+  public static final String TRACEPARENT = "traceparent";
+  /** Vendor-specific key=value list, passed on only with a valid {@code traceparent}. */
+  public static final String TRACESTATE = "tracestate";
+
+  /** The specification's limit on what a receiver must keep of {@code tracestate}. */
+  static final int MAX_TRACESTATE = 512;
+
+  private static final Pattern TRACEPARENT_FORMAT =
+      Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
+  private static final String ZERO_TRACE = "0".repeat(32);
+  private static final String ZERO_PARENT = "0".repeat(16);
+
+  private TraceContext() {}
+
+  /**
+   * The {@code traceparent} value if it is valid, else null: version {@code 00} exactly 55
+   * characters, a later version at least that (with more fields after a dash), never {@code ff};
+   * trace id and parent id not all zeros.
+   */
+  public static String validTraceparent(String value) {
+    if (value == null || value.length() < 55) {
+      return null;
+    }
+    var m = TRACEPARENT_FORMAT.matcher(value);
+    if (!m.matches()) {
+      return null;
+    }
+    String version = m.group(1);
+    if (version.equals("ff") || (version.equals("00") && m.group(5) != null)) {
+      return null;
+    }
+    if (m.group(2).equals(ZERO_TRACE) || m.group(3).equals(ZERO_PARENT)) {
+      return null;
+    }
+    return value;
+  }
+
+  /** The {@code tracestate} to pass on beside a valid {@code traceparent}: null when absent, blank or too long. */
+  public static String validTracestate(String value) {
+    return value == null || value.isBlank() || value.length() > MAX_TRACESTATE ? null : value;
+  }
+
+  /** The trace id of a valid {@code traceparent} (32 hex characters), for logs. */
+  public static String traceId(String traceparent) {
+    return traceparent.substring(3, 35);
+  }
+}

@@ -1,0 +1,33 @@
+package io.vigil.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class TraceContextTest {
+
+  private static final String VALID = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  @Test
+  void acceptsTheSpecificationsFormatAndDropsEverythingElse() {
+    assertThat(TraceContext.validTraceparent(VALID)).isEqualTo(VALID);
+    assertThat(TraceContext.traceId(VALID)).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    // a later version may add fields; version 00 may not
+    assertThat(TraceContext.validTraceparent("01" + VALID.substring(2) + "-extra")).isNotNull();
+    assertThat(TraceContext.validTraceparent(VALID + "-extra")).isNull();
+    assertThat(TraceContext.validTraceparent("ff" + VALID.substring(2))).isNull();
+    assertThat(TraceContext.validTraceparent(VALID.toUpperCase())).isNull();
+    assertThat(TraceContext.validTraceparent("00-" + "0".repeat(32) + "-00f067aa0ba902b7-01")).isNull();
+    assertThat(TraceContext.validTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-" + "0".repeat(16) + "-01")).isNull();
+    assertThat(TraceContext.validTraceparent(VALID.substring(1))).isNull();
+    assertThat(TraceContext.validTraceparent(null)).isNull();
+  }
+
+  @Test
+  void tracestateIsKeptWhenPresentAndWithinTheLimit() {
+    assertThat(TraceContext.validTracestate("vendor=abc")).isEqualTo("vendor=abc");
+    assertThat(TraceContext.validTracestate(" ")).isNull();
+    assertThat(TraceContext.validTracestate("v=" + "x".repeat(TraceContext.MAX_TRACESTATE))).isNull();
+    assertThat(TraceContext.validTracestate(null)).isNull();
+  }
+}
