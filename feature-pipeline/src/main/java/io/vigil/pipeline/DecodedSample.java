@@ -14,6 +14,9 @@ public class DecodedSample {
   /** Values in the feature set's metric order. */
   public double[] values;
   public long sequence;
+  /** The record's W3C trace context (valid), passed on to its feature vector; null when none. */
+  public String traceparent;
+  public String tracestate;
 
   /** Set when the record was refused: a stable code and a human-readable reason. */
   public String errorCode;

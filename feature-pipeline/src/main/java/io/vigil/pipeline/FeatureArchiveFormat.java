@@ -15,12 +15,12 @@ import org.apache.flink.core.fs.FSDataOutputStream;
  * already encoded by {@link FeatureVectorWriter} instead of going through Avro's generic datum
  * writer, a boxed {@code Double} per feature.
  */
-final class FeatureArchiveFormat implements BulkWriter.Factory<FeatureVector> {
+final class FeatureArchiveFormat implements BulkWriter.Factory<FeatureRecord> {
 
   private static final long serialVersionUID = 1L;
 
   @Override
-  public BulkWriter<FeatureVector> create(FSDataOutputStream out) throws IOException {
+  public BulkWriter<FeatureRecord> create(FSDataOutputStream out) throws IOException {
     DataFileWriter<FeatureVector> file = new DataFileWriter<>(new SpecificDatumWriter<>(FeatureVector.class));
     // the part file's stream belongs to the FileSink: closing the Avro file must not close it
     file.create(FeatureVector.getClassSchema(), new FilterOutputStream(out) {
@@ -37,8 +37,8 @@ final class FeatureArchiveFormat implements BulkWriter.Factory<FeatureVector> {
     FeatureVectorWriter writer = new FeatureVectorWriter();
     return new BulkWriter<>() {
       @Override
-      public void addElement(FeatureVector v) throws IOException {
-        file.appendEncoded(ByteBuffer.wrap(writer.encodeBody(v)));
+      public void addElement(FeatureRecord r) throws IOException {
+        file.appendEncoded(ByteBuffer.wrap(writer.encodeBody(r.vector)));
       }
 
       @Override

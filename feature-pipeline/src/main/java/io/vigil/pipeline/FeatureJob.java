@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
-import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
@@ -62,8 +61,8 @@ public final class FeatureJob {
 
   /** Wires the job into {@code env}. {@code archive} may be null. */
   public static void build(StreamExecutionEnvironment env, FeatureJobConfig cfg, FeatureSet set,
-      Source<DecodedSample, ?, ?> source, Sink<FeatureVector> features, Sink<DeadLetter> dlq,
-      Sink<FeatureVector> archive) {
+      Source<DecodedSample, ?, ?> source, Sink<FeatureRecord> features, Sink<DeadLetter> dlq,
+      Sink<FeatureRecord> archive) {
     build(env, cfg, set, source, features, dlq, archive, UnaryOperator.identity());
   }
 
@@ -72,8 +71,8 @@ public final class FeatureJob {
    * to inject failures; production passes the identity).
    */
   static void build(StreamExecutionEnvironment env, FeatureJobConfig cfg, FeatureSet set,
-      Source<DecodedSample, ?, ?> source, Sink<FeatureVector> features, Sink<DeadLetter> dlq,
-      Sink<FeatureVector> archive, UnaryOperator<DataStream<FeatureVector>> beforeSinks) {
+      Source<DecodedSample, ?, ?> source, Sink<FeatureRecord> features, Sink<DeadLetter> dlq,
+      Sink<FeatureRecord> archive, UnaryOperator<DataStream<FeatureRecord>> beforeSinks) {
     requireNonNull(set, "set");
     // Alignment pauses partitions whose event time runs more than an hour ahead of the slowest one
     // (catching up after downtime, uneven partitions), so samples waiting for the watermark stay
@@ -89,12 +88,12 @@ public final class FeatureJob {
     SingleOutputStreamOperator<DecodedSample> valid = decoded
         .process(new Router()).uid(UID_DECODE).name("route refused records");
 
-    SingleOutputStreamOperator<FeatureVector> vectors = valid
+    SingleOutputStreamOperator<FeatureRecord> vectors = valid
         .keyBy(s -> s.entity)
         .process(new FeatureOperator(set, cfg.telemetryTopic(), cfg.includeNames()))
         .uid(UID_FEATURES).name("entity features");
 
-    DataStream<FeatureVector> out = beforeSinks.apply(vectors);
+    DataStream<FeatureRecord> out = beforeSinks.apply(vectors);
     out.sinkTo(features).uid(UID_SINK).name("features (Kafka, exactly-once)");
     valid.getSideOutput(REFUSED)
         .union(vectors.getSideOutput(FeatureOperator.REJECTED))
@@ -127,13 +126,13 @@ public final class FeatureJob {
 
   /**
    * Key = entity, value = the single-object-encoded vector (written by {@link FeatureVectorWriter},
-   * byte for byte what {@code AvroSerde} writes). No record timestamp is set, so Kafka stamps the
-   * write time (topic retention then counts from the write, not the window).
+   * byte for byte what {@code AvroSerde} writes), the telemetry's trace context as headers ({@link
+   * FeatureRecordSerializer}). No record timestamp is set, so Kafka stamps the write time (topic
+   * retention then counts from the write, not the window).
    */
-  public static KafkaSink<FeatureVector> featureSink(FeatureJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.keyedBy(cfg.featuresTopic(),
-        v -> AvroRecords.utf8(v.getEntity()), () -> new FeatureVectorWriter()::encode), cfg.transactionalIdPrefix() + "-features",
-        cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
+  public static KafkaSink<FeatureRecord> featureSink(FeatureJobConfig cfg) {
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new FeatureRecordSerializer(cfg.featuresTopic()),
+        cfg.transactionalIdPrefix() + "-features", cfg.transactionTimeout(), PRODUCER_BATCH_BYTES);
   }
 
   /**
@@ -153,7 +152,7 @@ public final class FeatureJob {
    * Avro files under {@code archiveDir/date=YYYY-MM-DD/hour=HH/}, rolled on every checkpoint; records
    * are appended pre-encoded ({@link FeatureArchiveFormat}).
    */
-  public static FileSink<FeatureVector> archiveSink(FeatureJobConfig cfg) {
+  public static FileSink<FeatureRecord> archiveSink(FeatureJobConfig cfg) {
     return FileSink.forBulkFormat(new org.apache.flink.core.fs.Path(cfg.archiveDir()), new FeatureArchiveFormat())
         .withBucketAssigner(new HourOfWindowEnd())
         .withRollingPolicy(OnCheckpointRollingPolicy.build())
@@ -194,14 +193,14 @@ public final class FeatureJob {
   }
 
   /** Buckets archive files by the UTC hour of each vector's window end. */
-  static final class HourOfWindowEnd implements BucketAssigner<FeatureVector, String> {
+  static final class HourOfWindowEnd implements BucketAssigner<FeatureRecord, String> {
     private static final long serialVersionUID = 1L;
     private static final DateTimeFormatter FORMAT =
         DateTimeFormatter.ofPattern("'date='yyyy-MM-dd'/hour='HH").withZone(ZoneOffset.UTC);
 
     @Override
-    public String getBucketId(FeatureVector v, Context ctx) {
-      Instant end = v.getWindowEnd();
+    public String getBucketId(FeatureRecord r, Context ctx) {
+      Instant end = r.vector.getWindowEnd();
       return FORMAT.format(end);
     }
 

@@ -36,7 +36,7 @@ import org.apache.flink.util.OutputTag;
  * <p>Samples behind the watermark on arrival (late) or repeating an event time already seen
  * (duplicates) are counted and sent to the {@link #REJECTED} side output with their values.
  */
-public final class FeatureOperator extends KeyedProcessFunction<String, DecodedSample, FeatureVector> {
+public final class FeatureOperator extends KeyedProcessFunction<String, DecodedSample, FeatureRecord> {
 
   private static final long serialVersionUID = 1L;
 
@@ -86,7 +86,7 @@ public final class FeatureOperator extends KeyedProcessFunction<String, DecodedS
   }
 
   @Override
-  public void processElement(DecodedSample s, Context ctx, Collector<FeatureVector> out) throws Exception {
+  public void processElement(DecodedSample s, Context ctx, Collector<FeatureRecord> out) throws Exception {
     long watermark = ctx.timerService().currentWatermark();
     if (s.time <= watermark) {
       late.inc();
@@ -105,7 +105,7 @@ public final class FeatureOperator extends KeyedProcessFunction<String, DecodedS
       return;
     }
     long head = p.isEmpty() ? Long.MAX_VALUE : p.headTime();
-    p.insert(s.time, s.values, s.sequence);
+    p.insert(s.time, s.values, s.sequence, s.traceparent, s.tracestate);
     pending.update(p);
     if (s.time < head) {
       // the entity's one timer stays at its earliest pending sample
@@ -117,7 +117,7 @@ public final class FeatureOperator extends KeyedProcessFunction<String, DecodedS
   }
 
   @Override
-  public void onTimer(long time, OnTimerContext ctx, Collector<FeatureVector> out) throws Exception {
+  public void onTimer(long time, OnTimerContext ctx, Collector<FeatureRecord> out) throws Exception {
     PendingSamples p = pendingSamples();
     int due = p.countUpTo(Math.max(time, ctx.timerService().currentWatermark()));
     if (due == 0) {
@@ -132,11 +132,12 @@ public final class FeatureOperator extends KeyedProcessFunction<String, DecodedS
       long t = p.times[i];
       p.valuesOf(i, scratch);
       double[] f = engine.update(st, t, scratch);
-      if (out instanceof TimestampedCollector<FeatureVector> timestamped) {
+      if (out instanceof TimestampedCollector<FeatureRecord> timestamped) {
         // each vector carries its own event time, not the timer's
         timestamped.setAbsoluteTimestamp(t);
       }
-      out.collect(FeatureVectors.of(entity, engine.windowStart(st), t, set, version, names, f, p.sequences[i]));
+      out.collect(FeatureRecord.of(FeatureVectors.of(entity, engine.windowStart(st), t, set, version, names, f,
+          p.sequences[i]), p.traceparentOf(i), p.tracestateOf(i)));
     }
     emitted.inc(due);
     state.update(st);

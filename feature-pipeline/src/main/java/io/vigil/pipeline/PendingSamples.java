@@ -22,6 +22,12 @@ public class PendingSamples {
   public long[] times;
   public long[] sequences;
   public double[] values;
+  /**
+   * Each sample's W3C trace context ({@code traceparent}, {@code tracestate}), or null: the arrays
+   * are made when the entity's first traced sample arrives, so untraced telemetry costs nothing.
+   */
+  public String[] traceparents;
+  public String[] tracestates;
 
   public PendingSamples() {}
 
@@ -48,8 +54,17 @@ public class PendingSamples {
 
   /** Adds a sample (a time not pending yet) at its place in event-time order; copies the values. */
   void insert(long time, double[] x, long sequence) {
+    insert(time, x, sequence, null, null);
+  }
+
+  /** The same with the sample's trace context (both may be null). */
+  void insert(long time, double[] x, long sequence, String traceparent, String tracestate) {
     if (size == times.length) {
       grow();
+    }
+    if (traceparent != null && traceparents == null) {
+      traceparents = new String[times.length];
+      tracestates = new String[times.length];
     }
     int i = size;
     while (i > 0 && times[i - 1] > time) {
@@ -59,6 +74,14 @@ public class PendingSamples {
       System.arraycopy(times, i, times, i + 1, size - i);
       System.arraycopy(sequences, i, sequences, i + 1, size - i);
       System.arraycopy(values, i * width, values, (i + 1) * width, (size - i) * width);
+      if (traceparents != null) {
+        System.arraycopy(traceparents, i, traceparents, i + 1, size - i);
+        System.arraycopy(tracestates, i, tracestates, i + 1, size - i);
+      }
+    }
+    if (traceparents != null) {
+      traceparents[i] = traceparent;
+      tracestates[i] = tracestate;
     }
     times[i] = time;
     sequences[i] = sequence;
@@ -91,6 +114,12 @@ public class PendingSamples {
     System.arraycopy(times, n, times, 0, rest);
     System.arraycopy(sequences, n, sequences, 0, rest);
     System.arraycopy(values, n * width, values, 0, rest * width);
+    if (traceparents != null) {
+      System.arraycopy(traceparents, n, traceparents, 0, rest);
+      System.arraycopy(tracestates, n, tracestates, 0, rest);
+      Arrays.fill(traceparents, rest, size, null);
+      Arrays.fill(tracestates, rest, size, null);
+    }
     size = rest;
   }
 
@@ -99,11 +128,27 @@ public class PendingSamples {
     times = Arrays.copyOf(times, capacity);
     sequences = Arrays.copyOf(sequences, capacity);
     values = Arrays.copyOf(values, capacity * width);
+    if (traceparents != null) {
+      traceparents = Arrays.copyOf(traceparents, capacity);
+      tracestates = Arrays.copyOf(tracestates, capacity);
+    }
+  }
+
+  /** Entry {@code i}'s {@code traceparent}, or null. */
+  String traceparentOf(int i) {
+    return traceparents == null ? null : traceparents[i];
+  }
+
+  /** Entry {@code i}'s {@code tracestate}, or null. */
+  String tracestateOf(int i) {
+    return tracestates == null ? null : tracestates[i];
   }
 
   private void allocate(int capacity) {
     times = new long[capacity];
     sequences = new long[capacity];
     values = new double[capacity * width];
+    traceparents = null;
+    tracestates = null;
   }
 }

@@ -5,6 +5,7 @@ import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import io.vigil.streamio.RecordHeaders;
+import io.vigil.streamio.TraceHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -50,6 +51,9 @@ final class TelemetryDecoder implements KafkaRecordDeserializationSchema<Decoded
     DecodedSample s = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
     if (s.failed()) {
       s.headers = RecordHeaders.of(record.headers());
+    } else {
+      s.traceparent = TraceHeaders.traceparent(record.headers());
+      s.tracestate = s.traceparent == null ? null : TraceHeaders.tracestate(record.headers());
     }
     out.collect(s);
   }

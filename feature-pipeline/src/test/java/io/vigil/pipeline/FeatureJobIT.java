@@ -108,7 +108,13 @@ class FeatureJobIT {
         }
         TelemetrySample sample = TelemetrySample.newBuilder().setEntity(s.entity())
             .setEventTime(r.row().time()).setMetrics(m).setSequence(r.row().sequence()).build();
-        p.send(new ProducerRecord<>(topic, s.entity().getBytes(StandardCharsets.UTF_8), serde.encode(sample)));
+        ProducerRecord<byte[], byte[]> rec =
+            new ProducerRecord<>(topic, s.entity().getBytes(StandardCharsets.UTF_8), serde.encode(sample));
+        if (r.row().sequence() % 100 == 7) {
+          // some telemetry comes with a W3C trace context, which its feature vector must carry on
+          rec.headers().add("traceparent", traceOf(r.row().sequence()).getBytes(StandardCharsets.US_ASCII));
+        }
+        p.send(rec);
         if (++n == total / 2) {
           midway.accept(p);
         }
@@ -174,12 +180,21 @@ class FeatureJobIT {
     List<ConsumerRecord<byte[], byte[]>> online = readCommitted(cfg.featuresTopic(), sent);
     assertThat(online).hasSize((int) sent);
     int identical = 0;
+    int traced = 0;
     for (ConsumerRecord<byte[], byte[]> r : online) {
       FeatureVector v = fv.decode(r.value());
       assertThat(r.value()).as("vector %s", v.getSampleId()).isEqualTo(offline.get(v.getSampleId()));
       identical++;
+      var parent = r.headers().lastHeader("traceparent");
+      if (v.getSequence() % 100 == 7) {
+        assertThat(new String(parent.value(), StandardCharsets.US_ASCII)).isEqualTo(traceOf(v.getSequence()));
+        traced++;
+      } else {
+        assertThat(parent).as("vector %s has no trace context", v.getSampleId()).isNull();
+      }
     }
     assertThat(identical).isEqualTo(sent);
+    assertThat(traced).isPositive();
 
     List<ConsumerRecord<byte[], byte[]>> dlq = readCommitted(cfg.dlqTopic(), 3);
     AvroSerde<DeadLetter> dl = AvroSerde.of(DeadLetter.class);
@@ -196,12 +211,16 @@ class FeatureJobIT {
     assertThat(StandardCharsets.UTF_8.decode(unreadable.getHeaders().get("traceparent")).toString()).isEqualTo(TRACEPARENT);
   }
 
+  static String traceOf(long sequence) {
+    return String.format("00-%032x-%016x-01", 1 + sequence, 1 + sequence);
+  }
+
   static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
   static final AtomicInteger FAILURES = new AtomicInteger();
 
   /** Fails the job twice mid-stream and once while a checkpoint is being taken. */
-  static final class FailureInjector extends RichMapFunction<FeatureVector, FeatureVector>
+  static final class FailureInjector extends RichMapFunction<FeatureRecord, FeatureRecord>
       implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     private transient int attempt;
@@ -214,7 +233,7 @@ class FeatureJobIT {
     }
 
     @Override
-    public FeatureVector map(FeatureVector v) throws InterruptedException {
+    public FeatureRecord map(FeatureRecord v) throws InterruptedException {
       seen++;
       if ((attempt == 0 && seen == 3000) || (attempt == 1 && seen == 2500)) {
         FAILURES.incrementAndGet();

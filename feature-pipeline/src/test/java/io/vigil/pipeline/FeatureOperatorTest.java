@@ -29,7 +29,12 @@ class FeatureOperatorTest {
 
   private static final FeatureSet SET = FeatureSet.standard("t", List.of("a", "b"));
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, DecodedSample, FeatureVector> harness()
+  private static List<FeatureVector> vectors(
+      KeyedOneInputStreamOperatorTestHarness<String, DecodedSample, FeatureRecord> h) {
+    return h.extractOutputValues().stream().map(r -> r.vector).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, DecodedSample, FeatureRecord> harness()
       throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new FeatureOperator(SET, "vigil.telemetry", false)),
@@ -48,15 +53,15 @@ class FeatureOperatorTest {
       h.processElement(sample("h1", 3000, 3, 3));
       h.processElement(sample("h1", 1000, 1, 1));
       h.processElement(sample("h1", 2000, 2, 2));
-      assertThat(h.extractOutputValues()).isEmpty();
+      assertThat(vectors(h)).isEmpty();
       h.processWatermark(2000);
-      List<FeatureVector> out = h.extractOutputValues();
+      List<FeatureVector> out = vectors(h);
       assertThat(out).extracting(v -> v.getWindowEnd().toEpochMilli()).containsExactly(1000L, 2000L);
       h.processWatermark(3000);
-      assertThat(h.extractOutputValues()).extracting(v -> v.getWindowEnd().toEpochMilli())
+      assertThat(vectors(h)).extracting(v -> v.getWindowEnd().toEpochMilli())
           .containsExactly(1000L, 2000L, 3000L);
       // the window edge: the third vector covers samples 1..3
-      FeatureVector third = h.extractOutputValues().get(2);
+      FeatureVector third = vectors(h).get(2);
       assertThat(third.getWindowStart().toEpochMilli()).isEqualTo(1000L);
       assertThat(third.getValues().get(1)).isEqualTo(2.0); // a.w10.mean
     }
@@ -71,7 +76,7 @@ class FeatureOperatorTest {
       h.processElement(sample("h1", 6000, 1, 1));
       h.processElement(sample("h1", 6000, 2, 2));      // same event time again
       h.processWatermark(7000);
-      assertThat(h.extractOutputValues()).hasSize(2);
+      assertThat(vectors(h)).hasSize(2);
       List<String> codes = new ArrayList<>();
       for (StreamRecord<DeadLetter> r : h.getSideOutput(FeatureOperator.REJECTED)) {
         codes.add(r.getValue().getErrorCode());
@@ -90,7 +95,7 @@ class FeatureOperatorTest {
         h.processElement(sample("h2", i * 1000L, Math.cos(i), i % 3));
       }
       h.processWatermark(Long.MAX_VALUE);
-      straight = h.extractOutputValues();
+      straight = vectors(h);
     }
     OperatorSubtaskState snapshot;
     List<FeatureVector> first;
@@ -100,7 +105,7 @@ class FeatureOperatorTest {
         h.processElement(sample("h2", i * 1000L, Math.cos(i), i % 3));
       }
       h.processWatermark(12_000);
-      first = new ArrayList<>(h.extractOutputValues());
+      first = new ArrayList<>(vectors(h));
       snapshot = h.snapshot(1L, 1L);  // samples 13..15 still pending in state
     }
     var restored = new KeyedOneInputStreamOperatorTestHarness<>(
@@ -114,7 +119,7 @@ class FeatureOperatorTest {
     }
     restored.processWatermark(Long.MAX_VALUE);
     List<FeatureVector> all = new ArrayList<>(first);
-    all.addAll(restored.extractOutputValues());
+    all.addAll(vectors(restored));
     restored.close();
     assertThat(all).containsExactlyInAnyOrderElementsOf(straight);
     assertThat(all).hasSize(60);
@@ -130,16 +135,16 @@ class FeatureOperatorTest {
       h.processElement(sample("h2", 5000, 1, 1));  // out of order: the timer moves to 5000
       assertThat(h.numEventTimeTimers()).isEqualTo(2);
       h.processWatermark(20_000);
-      assertThat(h.extractOutputValues()).hasSize(22);
+      assertThat(vectors(h)).hasSize(22);
       assertThat(h.numEventTimeTimers()).isEqualTo(1);
       h.processWatermark(Long.MAX_VALUE);
-      assertThat(h.extractOutputValues()).hasSize(52);
+      assertThat(vectors(h)).hasSize(52);
       assertThat(h.numEventTimeTimers()).isZero();
       // every vector carries its own event time, in event-time order per entity
       assertThat(h.getOutput()).filteredOn(StreamRecord.class::isInstance)
           .map(r -> (StreamRecord<?>) r)
-          .allMatch(r -> r.getTimestamp() == ((FeatureVector) r.getValue()).getWindowEnd().toEpochMilli());
-      assertThat(h.extractOutputValues()).filteredOn(v -> v.getEntity().equals("h1"))
+          .allMatch(r -> r.getTimestamp() == ((FeatureRecord) r.getValue()).vector.getWindowEnd().toEpochMilli());
+      assertThat(vectors(h)).filteredOn(v -> v.getEntity().equals("h1"))
           .extracting(v -> v.getWindowEnd().toEpochMilli()).isSorted();
     }
   }
@@ -152,7 +157,7 @@ class FeatureOperatorTest {
         h.processElement(sample("h1", i * 1000L, Math.sin(i), i % 4));
       }
       h.processWatermark(Long.MAX_VALUE);
-      straight = h.extractOutputValues();
+      straight = vectors(h);
     }
     OperatorSubtaskState snapshot;
     List<FeatureVector> first;
@@ -177,7 +182,7 @@ class FeatureOperatorTest {
     }
     restored.processWatermark(Long.MAX_VALUE);
     List<FeatureVector> all = new ArrayList<>(first);
-    all.addAll(restored.extractOutputValues());
+    all.addAll(vectors(restored));
     assertThat(restored.getSideOutput(FeatureOperator.REJECTED)).extracting(r -> r.getValue().getErrorCode())
         .containsExactly("DUPLICATE_SAMPLE");
     restored.close();
@@ -186,6 +191,28 @@ class FeatureOperatorTest {
   }
 
   /** The operator's state as builds before {@code PendingSamples} kept it: one entry and timer per sample. */
+  @Test
+  void eachVectorCarriesTheTraceContextOfItsOwnSampleEvenOutOfOrder() throws Exception {
+    String p2 = "00-00000000000000000000000000000002-0000000000000002-01";
+    String p3 = "00-00000000000000000000000000000003-0000000000000003-01";
+    try (var h = harness()) {
+      DecodedSample first = DecodedSample.ok("h1", 1000L, new double[] {1, 2}, 1);
+      DecodedSample third = DecodedSample.ok("h1", 3000L, new double[] {1, 2}, 3);
+      third.traceparent = p3;
+      third.tracestate = "v=3";
+      DecodedSample second = DecodedSample.ok("h1", 2000L, new double[] {1, 2}, 2);
+      second.traceparent = p2;
+      h.processElement(new StreamRecord<>(first, 1000L));
+      h.processElement(new StreamRecord<>(third, 3000L));
+      h.processElement(new StreamRecord<>(second, 2000L)); // arrives last, inserted before the third
+      h.processWatermark(Long.MAX_VALUE);
+      List<FeatureRecord> out = h.extractOutputValues();
+      assertThat(out).extracting(r -> r.vector.getSequence()).containsExactly(1L, 2L, 3L);
+      assertThat(out).extracting(r -> r.traceparent).containsExactly(null, p2, p3);
+      assertThat(out).extracting(r -> r.tracestate).containsExactly(null, null, "v=3");
+    }
+  }
+
   static final class PerSampleTimerOperator extends KeyedProcessFunction<String, DecodedSample, FeatureVector> {
     private static final long serialVersionUID = 1L;
     private transient FeatureEngine engine;

@@ -81,9 +81,9 @@ class FeatureVectorWriterTest {
         closed[0] = true;
       }
     };
-    BulkWriter<FeatureVector> w = new FeatureArchiveFormat().create(part);
+    BulkWriter<FeatureRecord> w = new FeatureArchiveFormat().create(part);
     for (FeatureVector v : written) {
-      w.addElement(v);
+      w.addElement(FeatureRecord.of(v, null, null));
     }
     w.finish();
     assertThat(closed[0]).as("the part file stays the FileSink's to close").isFalse();

@@ -13,6 +13,7 @@ import io.vigil.features.OfflineFeatures;
 import io.vigil.pipeline.DecodedSample;
 import io.vigil.pipeline.FeatureJob;
 import io.vigil.pipeline.FeatureJobConfig;
+import io.vigil.pipeline.FeatureRecord;
 import io.vigil.schemas.EntityKind;
 import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.SampleIds;
@@ -389,10 +390,10 @@ public final class FeaturesBench implements Callable<Integer> {
           }
           String entity = (String) r.getField(0);
           Instant end = Instant.ofEpochMilli((Long) r.getField(1));
-          return FeatureVector.newBuilder().setSampleId(SampleIds.of(entity, end, version)).setEntity(entity)
-              .setWindowStart(end).setWindowEnd(end).setFeatureSetId("sql-peer").setFeatureSetVersion(version)
-              .setNames(List.of()).setValues(values).build();
-        }).returns(TypeInformation.of(FeatureVector.class))
+          return FeatureRecord.of(FeatureVector.newBuilder().setSampleId(SampleIds.of(entity, end, version))
+              .setEntity(entity).setWindowStart(end).setWindowEnd(end).setFeatureSetId("sql-peer")
+              .setFeatureSetVersion(version).setNames(List.of()).setValues(values).build(), null, null);
+        }).returns(TypeInformation.of(FeatureRecord.class))
         .sinkTo(FeatureJob.featureSink(cfg));
     return BenchCluster.seconds(env.execute("sql-peer"));
   }
