@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * source's offsets; a fresh job reads the labels topic from its start and rebuilds it. Shadow
  * predictions (a challenger's) are left as they are.
  */
-final class IncidentFlags extends KeyedCoProcessFunction<String, Prediction, LabelSignal, Prediction> {
+final class IncidentFlags extends KeyedCoProcessFunction<String, ScoredPrediction, LabelSignal, ScoredPrediction> {
 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(IncidentFlags.class);
@@ -44,18 +44,19 @@ final class IncidentFlags extends KeyedCoProcessFunction<String, Prediction, Lab
   }
 
   @Override
-  public void processElement1(Prediction p, Context ctx, Collector<Prediction> out) throws Exception {
+  public void processElement1(ScoredPrediction s, Context ctx, Collector<ScoredPrediction> out) throws Exception {
+    Prediction p = s.prediction;
     String incident = open.value();
     if (incident != null && !p.getShadow()) {
       p.setAnomaly(true);
       p.setIncidentId(incident);
       flagged.inc();
     }
-    out.collect(p);
+    out.collect(s);
   }
 
   @Override
-  public void processElement2(LabelSignal l, Context ctx, Collector<Prediction> out) throws Exception {
+  public void processElement2(LabelSignal l, Context ctx, Collector<ScoredPrediction> out) throws Exception {
     String incident = open.value();
     switch (l.effect) {
       case OPEN -> {

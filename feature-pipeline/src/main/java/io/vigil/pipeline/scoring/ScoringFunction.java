@@ -3,10 +3,13 @@ package io.vigil.pipeline.scoring;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.Prediction;
+import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.inference.GRPCInferenceServiceGrpc;
 import io.vigil.schemas.inference.ModelInferRequest;
 import io.vigil.schemas.inference.ModelInferResponse;
@@ -184,6 +187,10 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
       long t0 = System.nanoTime();
       GRPCInferenceServiceGrpc.GRPCInferenceServiceStub s =
           stub.withDeadlineAfter(async.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      if (in.traceparent != null) {
+        // the vector's trace context goes with the call (serving logs it with any shadow prediction)
+        s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(traceMetadata(in)));
+      }
       if (probe) {
         // reconnect now rather than after the channel's own backoff, and let the probe wait for it
         channel.resetConnectBackoff();
@@ -219,7 +226,10 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
             + " with an unusable response: " + e.getMessage());
         return;
       }
-      result.complete(List.of(ScoringOutcome.of(prediction(answer, latencyMicros))));
+      ScoringOutcome outcome = ScoringOutcome.of(prediction(answer, latencyMicros));
+      outcome.traceparent = in.traceparent;
+      outcome.tracestate = in.tracestate;
+      result.complete(List.of(outcome));
     }
 
     private void failed(Status status, boolean probe) {
@@ -298,6 +308,20 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
           .setFeatureSetVersion(in.featureSetVersion != null ? in.featureSetVersion : a.featureSetVersion())
           .build();
     }
+  }
+
+  private static final Metadata.Key<String> TRACEPARENT =
+      Metadata.Key.of(TraceContext.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> TRACESTATE =
+      Metadata.Key.of(TraceContext.TRACESTATE, Metadata.ASCII_STRING_MARSHALLER);
+
+  private static Metadata traceMetadata(ScoringInput in) {
+    Metadata md = new Metadata();
+    md.put(TRACEPARENT, in.traceparent);
+    if (in.tracestate != null) {
+      md.put(TRACESTATE, in.tracestate);
+    }
+    return md;
   }
 
   /** A dead letter for a vector: its raw bytes as read, where from, and why. */

@@ -30,6 +30,9 @@ public class ScoringInput {
   public byte[] rawValue;
   /** The record's Kafka headers, kept like its bytes for a dead letter (null when it had none). */
   public RecordHeaders headers;
+  /** The record's W3C trace context (valid), passed on to its prediction and to serving; null when none. */
+  public String traceparent;
+  public String tracestate;
 
   public ScoringInput() {}
 

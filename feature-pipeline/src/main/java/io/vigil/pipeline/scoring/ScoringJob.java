@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.vigil.features.FeatureSet;
 import io.vigil.schemas.DeadLetter;
-import io.vigil.schemas.Prediction;
 import io.vigil.pipeline.FeatureJobConfig;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
@@ -72,13 +71,13 @@ public final class ScoringJob {
 
   /** Wires the job into {@code env}, without incident flags. */
   public static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
-      Source<ScoringInput, ?, ?> source, Sink<Prediction> predictions, Sink<DeadLetter> dlq) {
+      Source<ScoringInput, ?, ?> source, Sink<ScoredPrediction> predictions, Sink<DeadLetter> dlq) {
     build(env, cfg, set, source, null, predictions, dlq, UnaryOperator.identity());
   }
 
   /** Wires the job into {@code env}; with a {@code labels} source, the predictions carry incident flags. */
   public static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
-      Source<ScoringInput, ?, ?> source, Source<LabelSignal, ?, ?> labels, Sink<Prediction> predictions,
+      Source<ScoringInput, ?, ?> source, Source<LabelSignal, ?, ?> labels, Sink<ScoredPrediction> predictions,
       Sink<DeadLetter> dlq) {
     build(env, cfg, set, source, labels, predictions, dlq, UnaryOperator.identity());
   }
@@ -88,8 +87,8 @@ public final class ScoringJob {
    * it to inject failures; production passes the identity).
    */
   static void build(StreamExecutionEnvironment env, ScoringJobConfig cfg, FeatureSet set,
-      Source<ScoringInput, ?, ?> source, Source<LabelSignal, ?, ?> labels, Sink<Prediction> predictions,
-      Sink<DeadLetter> dlq, UnaryOperator<DataStream<Prediction>> beforeSinks) {
+      Source<ScoringInput, ?, ?> source, Source<LabelSignal, ?, ?> labels, Sink<ScoredPrediction> predictions,
+      Sink<DeadLetter> dlq, UnaryOperator<DataStream<ScoredPrediction>> beforeSinks) {
     requireNonNull(set, "set");
     DataStream<ScoringInput> vectors = env.fromSource(source, WatermarkStrategy.noWatermarks(), "features")
         .uid(UID_SOURCE).name("feature vectors (Kafka)");
@@ -106,11 +105,11 @@ public final class ScoringJob {
             : AsyncDataStream.unorderedWait(valid, scoring, watchdog, TimeUnit.MILLISECONDS, capacity);
     outcomes.uid(UID_SCORING).name("score (serving, async gRPC)");
 
-    SingleOutputStreamOperator<Prediction> scored = outcomes
+    SingleOutputStreamOperator<ScoredPrediction> scored = outcomes
         .process(new OutcomeRouter()).uid(UID_OUTCOMES).name("route outcomes");
     DataStream<DeadLetter> dead = valid.getSideOutput(DEAD).union(scored.getSideOutput(DEAD));
 
-    DataStream<Prediction> out = scored;
+    DataStream<ScoredPrediction> out = scored;
     if (labels != null) {
       SingleOutputStreamOperator<LabelSignal> answers = env
           .fromSource(labels, WatermarkStrategy.noWatermarks(), "labels").uid(UID_LABELS).name("labels (Kafka)")
@@ -125,12 +124,12 @@ public final class ScoringJob {
     dead.sinkTo(dlq).uid(UID_DLQ).name("dead letters (Kafka)");
   }
 
-  static final class PredictionEntity implements KeySelector<Prediction, String> {
+  static final class PredictionEntity implements KeySelector<ScoredPrediction, String> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public String getKey(Prediction p) {
-      return p.getEntity();
+    public String getKey(ScoredPrediction p) {
+      return p.prediction.getEntity();
     }
   }
 
@@ -206,7 +205,7 @@ public final class ScoringJob {
   }
 
   /** Predictions on, dead letters to the side output; counts both. */
-  static final class OutcomeRouter extends ProcessFunction<ScoringOutcome, Prediction> {
+  static final class OutcomeRouter extends ProcessFunction<ScoringOutcome, ScoredPrediction> {
     private static final long serialVersionUID = 1L;
     private transient Counter predictions;
     private transient Counter deadLetters;
@@ -221,13 +220,13 @@ public final class ScoringJob {
     }
 
     @Override
-    public void processElement(ScoringOutcome o, Context ctx, Collector<Prediction> out) {
+    public void processElement(ScoringOutcome o, Context ctx, Collector<ScoredPrediction> out) {
       if (o.prediction != null) {
         predictions.inc();
         if (o.prediction.getAnomaly()) {
           anomalies.inc();
         }
-        out.collect(o.prediction);
+        out.collect(ScoredPrediction.of(o.prediction, o.traceparent, o.tracestate));
       } else {
         deadLetters.inc();
         ctx.output(DEAD, o.deadLetter);
@@ -261,9 +260,9 @@ public final class ScoringJob {
     return KafkaSources.builder(cfg.bootstrapServers(), topic, cfg.groupId(), decoder, bounded).build();
   }
 
-  public static KafkaSink<Prediction> predictionSink(ScoringJobConfig cfg) {
-    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), AvroRecords.keyedBy(cfg.predictionsTopic(), Prediction.class, p -> AvroRecords.utf8(p.getEntity())), cfg.transactionalIdPrefix() + "-predictions",
-        cfg.transactionTimeout());
+  public static KafkaSink<ScoredPrediction> predictionSink(ScoringJobConfig cfg) {
+    return KafkaSinks.exactlyOnce(cfg.bootstrapServers(), new ScoredPredictionSerializer(cfg.predictionsTopic()),
+        cfg.transactionalIdPrefix() + "-predictions", cfg.transactionTimeout());
   }
 
   public static KafkaSink<DeadLetter> dlqSink(ScoringJobConfig cfg) {

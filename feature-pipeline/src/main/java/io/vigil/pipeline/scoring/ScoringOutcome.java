@@ -11,6 +11,9 @@ public class ScoringOutcome {
 
   public Prediction prediction;
   public DeadLetter deadLetter;
+  /** The scored vector's trace context (null when none), for the prediction's headers. */
+  public String traceparent;
+  public String tracestate;
 
   public ScoringOutcome() {}
 

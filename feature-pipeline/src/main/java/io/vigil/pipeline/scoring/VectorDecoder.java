@@ -4,6 +4,7 @@ import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import io.vigil.streamio.RecordHeaders;
+import io.vigil.streamio.TraceHeaders;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -28,6 +29,10 @@ final class VectorDecoder implements KafkaRecordDeserializationSchema<ScoringInp
     ScoringInput in = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
     // kept for every vector, like its bytes: serving may refuse it later (null when there are none)
     in.headers = RecordHeaders.of(record.headers());
+    if (!in.failed()) {
+      in.traceparent = TraceHeaders.traceparent(record.headers());
+      in.tracestate = in.traceparent == null ? null : TraceHeaders.tracestate(record.headers());
+    }
     out.collect(in);
   }
 

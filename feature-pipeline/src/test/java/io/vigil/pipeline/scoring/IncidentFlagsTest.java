@@ -31,18 +31,18 @@ class IncidentFlagsTest {
   private static final LabelSignalDecoder DECODER = new LabelSignalDecoder();
   private static int events;
 
-  private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, LabelSignal, Prediction> harness()
+  private static KeyedTwoInputStreamOperatorTestHarness<String, ScoredPrediction, LabelSignal, ScoredPrediction> harness()
       throws Exception {
     return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new IncidentFlags()),
         new ScoringJob.PredictionEntity(), new ScoringJob.LabelEntity(), Types.STRING);
   }
 
-  private static Prediction prediction(String entity, int minute, double score) {
+  private static ScoredPrediction prediction(String entity, int minute, double score) {
     Instant end = Instant.ofEpochSecond(60L * minute);
-    return Prediction.newBuilder().setSampleId(entity + "-" + minute).setEntity(entity)
+    return ScoredPrediction.of(Prediction.newBuilder().setSampleId(entity + "-" + minute).setEntity(entity)
         .setWindowStart(end.minusSeconds(600)).setWindowEnd(end).setModelName("m").setModelVersion("1")
         .setScore(score).setUncertainty(0.1).setThreshold(1.0).setAnomaly(score >= 1.0)
-        .setAttributions(Map.of()).setPredictedAt(end).build();
+        .setAttributions(Map.of()).setPredictedAt(end).build(), null, null);
   }
 
   /** A label as the labels topic carries it, through the job's own decoder. */
@@ -59,12 +59,12 @@ class IncidentFlagsTest {
     return DECODER.decode("labels", 0, events, null, LABELS.encode(l));
   }
 
-  private static List<String> out(KeyedTwoInputStreamOperatorTestHarness<String, Prediction, LabelSignal,
-      Prediction> h) {
+  private static List<String> out(KeyedTwoInputStreamOperatorTestHarness<String, ScoredPrediction, LabelSignal,
+      ScoredPrediction> h) {
     List<String> lines = new ArrayList<>();
     for (Object o : h.getOutput()) {
       @SuppressWarnings("unchecked")
-      Prediction p = ((StreamRecord<Prediction>) o).getValue();
+      Prediction p = ((StreamRecord<ScoredPrediction>) o).getValue().prediction;
       lines.add(p.getSampleId() + " " + p.getAnomaly() + " " + p.getIncidentId());
     }
     h.getOutput().clear();
@@ -122,8 +122,8 @@ class IncidentFlagsTest {
     try (var h = harness()) {
       h.open();
       h.processElement2(new StreamRecord<>(label("d", LabelValue.ANOMALY, IncidentAction.OPENED, "inc-d", null)));
-      Prediction shadow = prediction("d", 1, 0.2);
-      shadow.setShadow(true);
+      ScoredPrediction shadow = prediction("d", 1, 0.2);
+      shadow.prediction.setShadow(true);
       h.processElement1(new StreamRecord<>(shadow));
       assertThat(out(h)).containsExactly("d-1 false null");
     }

@@ -192,13 +192,26 @@ class ScoringJobIT {
   static final AvroSerde<FeatureVector> VECTORS = AvroSerde.of(FeatureVector.class);
   static final AvroSerde<Prediction> PREDICTIONS = AvroSerde.of(Prediction.class);
   static final AvroSerde<DeadLetter> LETTERS = AvroSerde.of(DeadLetter.class);
+  static String traceOf(long t) {
+    return String.format("00-%032x-%016x-01", 100 + t, 100 + t);
+  }
+
   static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
   /** Sends and waits for the broker's acknowledgement, so that every vector counted as sent is in the topic. */
   static void send(KafkaProducer<byte[], byte[]> p, String topic, FeatureVector v) {
+    send(p, topic, v, null);
+  }
+
+  /** The same with a W3C {@code traceparent} header (null: none). */
+  static void send(KafkaProducer<byte[], byte[]> p, String topic, FeatureVector v, String traceparent) {
     try {
-      p.send(new ProducerRecord<>(topic, v.getEntity().getBytes(StandardCharsets.UTF_8), VECTORS.encode(v)))
-          .get(30, TimeUnit.SECONDS);
+      ProducerRecord<byte[], byte[]> r =
+          new ProducerRecord<>(topic, v.getEntity().getBytes(StandardCharsets.UTF_8), VECTORS.encode(v));
+      if (traceparent != null) {
+        r.headers().add("traceparent", traceparent.getBytes(StandardCharsets.US_ASCII));
+      }
+      p.send(r).get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("vector " + v.getSampleId() + " not written to " + topic, e);
     }
@@ -283,7 +296,8 @@ class ScoringJobIT {
           boolean anomalous = t % 2 == 1;
           FeatureVector v = vector("host-" + (t % 3), t, anomalous ? 100.0 : 0.001, COLS);
           expectedAnomaly.put(v.getSampleId(), anomalous);
-          send(p, cfg.featuresTopic(), v);
+          // every fourth vector comes with a trace context, which its prediction must carry on
+          send(p, cfg.featuresTopic(), v, t % 4 == 0 ? traceOf(t) : null);
           if (t == 20) {
             // midway: an unreadable record and a vector of the wrong width; the job goes on past them
             // both with a trace context, which their dead letters must keep
@@ -324,6 +338,13 @@ class ScoringJobIT {
         assertThat(p.getAttributions().keySet()).isSubsetOf("cpu", "mem");
         assertThat(p.getShadow()).isFalse();
         assertThat(p.getLatencyMicros()).isPositive();
+        var parent = r.headers().lastHeader("traceparent");
+        long t = p.getWindowEnd().getEpochSecond() - 1_700_000_000L;
+        if (t % 4 == 0) {
+          assertThat(new String(parent.value(), StandardCharsets.US_ASCII)).isEqualTo(traceOf(t));
+        } else {
+          assertThat(parent).as("prediction %s has no trace context", p.getSampleId()).isNull();
+        }
       }
       assertThat(seen).isEqualTo(expectedAnomaly.keySet());
       // ORDERED: each entity's predictions leave in the order its vectors came (window end rising)
@@ -363,7 +384,7 @@ class ScoringJobIT {
   static final AtomicInteger FAILURES = new AtomicInteger();
 
   /** Fails the job once after 15 predictions (the async operator has calls in flight then, up to its capacity). */
-  static final class FailOnce extends RichMapFunction<Prediction, Prediction> {
+  static final class FailOnce extends RichMapFunction<ScoredPrediction, ScoredPrediction> {
     private static final long serialVersionUID = 1L;
     private transient int attempt;
     private transient int seen;
@@ -374,7 +395,7 @@ class ScoringJobIT {
     }
 
     @Override
-    public Prediction map(Prediction p) {
+    public ScoredPrediction map(ScoredPrediction p) {
       if (attempt == 0 && ++seen == 15) {
         FAILURES.incrementAndGet();
         throw new IllegalStateException("injected failure after 15 predictions");
