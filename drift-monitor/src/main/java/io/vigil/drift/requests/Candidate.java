@@ -22,6 +22,9 @@ public class Candidate {
    * {@link #due} (set by the budget stage, see {@code globalBudget.maxHold}).
    */
   public long heldUntil;
+  /** The W3C trace context of the prediction asked about (null when none): the request's headers. */
+  public String traceparent;
+  public String tracestate;
 
   public Candidate() {}
 }

@@ -9,6 +9,7 @@ import io.vigil.schemas.TelemetrySample;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import io.vigil.streamio.RecordHeaders;
+import io.vigil.streamio.TraceHeaders;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -38,6 +39,9 @@ final class InputDecoder implements KafkaRecordDeserializationSchema<RequestInpu
     RequestInput in = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
     if (in.errorCode != null) {
       in.headers = RecordHeaders.of(record.headers());
+    } else if (in.kind == RequestInput.Kind.PREDICTION) {
+      in.traceparent = TraceHeaders.traceparent(record.headers());
+      in.tracestate = in.traceparent == null ? null : TraceHeaders.tracestate(record.headers());
     }
     out.collect(in);
   }

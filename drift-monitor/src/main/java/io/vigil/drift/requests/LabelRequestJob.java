@@ -9,6 +9,7 @@ import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
 import io.vigil.streamio.KafkaSources;
 import io.vigil.streamio.RecordHeaders;
+import io.vigil.streamio.TraceHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -240,7 +241,9 @@ public final class LabelRequestJob {
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(Candidate c, KafkaSinkContext ctx, Long ts) {
-      return new ProducerRecord<>(topic, c.sampleId.getBytes(StandardCharsets.UTF_8), c.payload);
+      ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, c.sampleId.getBytes(StandardCharsets.UTF_8), c.payload);
+      TraceHeaders.addTo(r.headers(), c.traceparent, c.tracestate);
+      return r;
     }
   }
 

@@ -208,6 +208,8 @@ public final class LabelRequestOperator
           slot.prediction = in.value;
           slot.predictionUncertainty = u;
           slot.predictionScore = p.getScore();
+          slot.predictionTraceparent = in.traceparent;
+          slot.predictionTracestate = in.tracestate;
         }
       }
       default -> throw new IllegalStateException("unexpected input " + in.kind);
@@ -340,6 +342,8 @@ public final class LabelRequestOperator
     slot.decided = true;
     slot.features = null;
     slot.prediction = null;
+    slot.predictionTraceparent = null;
+    slot.predictionTracestate = null;
   }
 
   private Candidate candidate(long t, WindowSlot slot, Prediction p, Decision d, String incident) throws Exception {
@@ -368,6 +372,8 @@ public final class LabelRequestOperator
     c.priority = d.priority();
     c.kindRank = d.kind().ordinal();
     c.payload = requestSerde.encode(r);
+    c.traceparent = slot.predictionTraceparent;
+    c.tracestate = slot.predictionTracestate;
     return c;
   }
 

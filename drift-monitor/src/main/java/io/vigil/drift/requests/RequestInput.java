@@ -30,6 +30,9 @@ public class RequestInput {
   public byte[] rawKey;
   /** A refused record's Kafka headers (null when it had none). */
   public RecordHeaders headers;
+  /** A prediction's W3C trace context (valid), passed on to the request it leads to; null when none. */
+  public String traceparent;
+  public String tracestate;
 
   public RequestInput() {}
 

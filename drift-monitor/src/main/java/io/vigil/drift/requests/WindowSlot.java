@@ -16,6 +16,9 @@ public class WindowSlot {
    */
   public double predictionUncertainty;
   public double predictionScore;
+  /** The trace context of {@link #prediction} (null when it had none), for the request it may lead to. */
+  public String predictionTraceparent;
+  public String predictionTracestate;
   /** Whether the request decision for this window has been made. */
   public boolean decided;
   /** Whether the watermark passed this window (its decision time) without a prediction. */

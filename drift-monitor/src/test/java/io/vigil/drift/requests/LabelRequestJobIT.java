@@ -183,13 +183,43 @@ class LabelRequestJobIT {
         byte[] key = s.entity().getBytes(StandardCharsets.UTF_8);
         p.send(new ProducerRecord<>(c.topics().telemetry(), key, s.telemetry()));
         p.send(new ProducerRecord<>(c.topics().features(), key, s.features()));
-        p.send(new ProducerRecord<>(c.topics().predictions(), key, s.prediction()));
+        ProducerRecord<byte[], byte[]> prediction = new ProducerRecord<>(c.topics().predictions(), key, s.prediction());
+        if (s.row() % 7 == 0) {
+          // some predictions come with a W3C trace context, which their requests must carry on
+          prediction.headers().add("traceparent", traceOf(s.row()).getBytes(StandardCharsets.US_ASCII));
+        }
+        p.send(prediction);
       }
       p.flush();
     }
   }
 
   static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  static String traceOf(long row) {
+    return String.format("00-%032x-%016x-01", 1 + row, 1 + row);
+  }
+
+  /** Each request's {@code traceparent} header by request id ("" when it has none). */
+  private static Map<String, String> requestTraces(String topic) {
+    Map<String, Object> cc = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "traces-" + topic + "-" + System.nanoTime(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    AvroSerde<LabelRequest> serde = AvroSerde.of(LabelRequest.class);
+    Map<String, String> out = new HashMap<>();
+    try (var c = new KafkaConsumer<>(cc, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+      while (System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(r -> {
+          var h = r.headers().lastHeader("traceparent");
+          out.put(serde.decode(r.value()).getRequestId(), h == null ? "" : new String(h.value(), StandardCharsets.US_ASCII));
+        });
+      }
+    }
+    return out;
+  }
 
   private static void send(String topic, byte[] key, byte[] value) throws Exception {
     try (KafkaProducer<byte[], byte[]> p = producer()) {
@@ -311,6 +341,18 @@ class LabelRequestJobIT {
     Map<String, Integer> ids = new HashMap<>();
     out.forEach(r -> ids.merge(r.getRequestId(), 1, Integer::sum));
     assertThat(ids.values()).allMatch(n -> n == 1);
+
+    // each request carries the trace context of the prediction it asks about, when that had one
+    Map<String, String> traces = requestTraces(cfg.topics().labelRequests());
+    assertThat(traces.keySet()).containsExactlyInAnyOrderElementsOf(ids.keySet());
+    int traced = 0;
+    for (LabelRequest r : out) {
+      int row = bySample.get(r.getSampleId()).row();
+      String expected = row % 7 == 0 ? traceOf(row) : "";
+      assertThat(traces.get(r.getRequestId())).as("trace context of %s", r.getRequestId()).isEqualTo(expected);
+      traced += expected.isEmpty() ? 0 : 1;
+    }
+    assertThat(traced).as("requests for traced predictions").isPositive();
 
     // the budgets: per entity at most perHour + burst in any clock hour, at most 4 per hour overall,
     // and the global budget binds (the two entities want more than 4 in some hour)
