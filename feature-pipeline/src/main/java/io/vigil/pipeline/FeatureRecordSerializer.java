@@ -2,7 +2,7 @@ package io.vigil.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
-import io.vigil.streamio.TraceHeaders;
+import io.vigil.schemas.TraceContext;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,7 +30,7 @@ final class FeatureRecordSerializer implements KafkaRecordSerializationSchema<Fe
     }
     ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(topic,
         r.vector.getEntity().getBytes(StandardCharsets.UTF_8), writer.encode(r.vector));
-    TraceHeaders.addTo(out.headers(), r.traceparent, r.tracestate);
+    TraceContext.addTo(out.headers(), r.traceparent, r.tracestate);
     return out;
   }
 }

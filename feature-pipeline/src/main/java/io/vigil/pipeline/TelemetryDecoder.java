@@ -2,10 +2,10 @@ package io.vigil.pipeline;
 
 import io.vigil.features.FeatureSet;
 import io.vigil.schemas.TelemetrySample;
+import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import io.vigil.streamio.RecordHeaders;
-import io.vigil.streamio.TraceHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -52,8 +52,8 @@ final class TelemetryDecoder implements KafkaRecordDeserializationSchema<Decoded
     if (s.failed()) {
       s.headers = RecordHeaders.of(record.headers());
     } else {
-      s.traceparent = TraceHeaders.traceparent(record.headers());
-      s.tracestate = s.traceparent == null ? null : TraceHeaders.tracestate(record.headers());
+      s.traceparent = TraceContext.traceparent(record.headers());
+      s.tracestate = s.traceparent == null ? null : TraceContext.tracestate(record.headers());
     }
     out.collect(s);
   }

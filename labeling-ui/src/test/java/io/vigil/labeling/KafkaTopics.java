@@ -23,6 +23,11 @@ public final class KafkaTopics {
   public static <T extends SpecificRecordBase> List<T> readCommitted(String bootstrap, String topic,
       Class<T> type) {
     AvroSerde<T> serde = AvroSerde.of(type);
+    return recordsCommitted(bootstrap, topic).stream().map(r -> serde.decode(r.value())).toList();
+  }
+
+  /** The raw records, headers included. */
+  public static List<ConsumerRecord<byte[], byte[]>> recordsCommitted(String bootstrap, String topic) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -35,14 +40,14 @@ public final class KafkaTopics {
       c.assign(tps);
       c.seekToBeginning(tps);
       Map<TopicPartition, Long> end = c.endOffsets(tps);
-      List<T> out = new ArrayList<>();
+      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         if (System.nanoTime() > deadline) {
           throw new AssertionError("could not read " + topic + " to its end");
         }
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          out.add(serde.decode(r.value()));
+          out.add(r);
         }
       }
       return out;

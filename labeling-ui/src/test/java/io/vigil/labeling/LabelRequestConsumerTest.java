@@ -42,8 +42,12 @@ class LabelRequestConsumerTest {
         Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
         new ByteArraySerializer(), new ByteArraySerializer())) {
       for (String id : List.of("a", "b", "a")) {
-        p.send(new ProducerRecord<>("requests", id.getBytes(StandardCharsets.UTF_8),
-            serde.encode(Fixtures.request(id, "host-" + id, 0.5)))).get();
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("requests", id.getBytes(StandardCharsets.UTF_8),
+            serde.encode(Fixtures.request(id, "host-" + id, 0.5)));
+        if (id.equals("b")) {
+          r.headers().add("traceparent", TRACEPARENT.getBytes(StandardCharsets.US_ASCII));
+        }
+        p.send(r).get();
       }
       p.send(new ProducerRecord<>("requests", "junk".getBytes(StandardCharsets.UTF_8),
           "not avro at all".getBytes(StandardCharsets.UTF_8))).get();
@@ -63,6 +67,20 @@ class LabelRequestConsumerTest {
       assertThat(d.getReason()).contains("LabelRequest");
       assertThat(StandardCharsets.UTF_8.decode(d.getValue()).toString()).isEqualTo("not avro at all");
       assertThat(queue.openTasks()).isEqualTo(2);
+      // the request's trace context is kept with its task, for the labels that will answer it
+      Map<String, String> traces = db.inTransaction(c -> {
+        Map<String, String> out = new java.util.HashMap<>();
+        try (var ps = c.prepareStatement("SELECT sample_id, traceparent FROM tasks");
+            var rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.put(rs.getString(1), rs.getString(2) == null ? "-" : rs.getString(2));
+          }
+        }
+        return out;
+      });
+      assertThat(traces).containsOnly(Map.entry("a", "-"), Map.entry("b", TRACEPARENT));
     }
   }
+
+  static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 }

@@ -11,8 +11,11 @@ import io.vigil.labeling.store.LabelService;
 import io.vigil.labeling.store.StoredLabel;
 import io.vigil.labeling.store.TaskQueue;
 import io.vigil.schemas.LabelEvent;
+import io.vigil.schemas.wire.AvroSerde;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -128,5 +131,29 @@ class OutboxExactlyOnceTest {
       Await.until(Duration.ofSeconds(30), "the outbox to drain again", () -> second.pending() == 0);
     }
     assertEveryLabelExactlyOnceOnTheTopic();
+  }
+
+  @Test
+  void aLabelCarriesTheTraceContextOfTheRequestItAnswers() {
+    String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    queue.enqueue(Fixtures.request("traced", "h", 1), parent, "vendor=1");
+    queue.enqueue(Fixtures.request("plain", "h", 1));
+    for (int i = 0; i < 2; i++) {
+      String id = queue.next("ann").orElseThrow().sampleId();
+      labels.submit("ann", id, new LabelService.Submission("NORMAL", List.of(), null, "key-" + id + "-xxxx"));
+    }
+    try (OutboxRelay relay = relay(OutboxRelay.CrashPoints.NONE)) {
+      relay.start();
+      Await.until(Duration.ofSeconds(30), "the outbox to drain", () -> relay.pending() == 0);
+    }
+    AvroSerde<LabelEvent> serde = AvroSerde.of(LabelEvent.class);
+    Map<String, String> traces = new HashMap<>();
+    for (var r : KafkaTopics.recordsCommitted(KAFKA.bootstrapServers(), labelsTopic)) {
+      var h = r.headers().lastHeader("traceparent");
+      var state = r.headers().lastHeader("tracestate");
+      traces.put(serde.decode(r.value()).getSampleId(), h == null ? "-"
+          : new String(h.value(), StandardCharsets.US_ASCII) + " " + new String(state.value(), StandardCharsets.US_ASCII));
+    }
+    assertThat(traces).containsOnly(Map.entry("traced", parent + " vendor=1"), Map.entry("plain", "-"));
   }
 }

@@ -2,6 +2,8 @@ package io.vigil.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 class TraceContextTest {
@@ -29,5 +31,33 @@ class TraceContextTest {
     assertThat(TraceContext.validTracestate(" ")).isNull();
     assertThat(TraceContext.validTracestate("v=" + "x".repeat(TraceContext.MAX_TRACESTATE))).isNull();
     assertThat(TraceContext.validTracestate(null)).isNull();
+  }
+
+  @Test
+  void aValidContextIsReadFromKafkaHeadersAndWrittenBackUnchanged() {
+    RecordHeaders in = new RecordHeaders();
+    in.add("traceparent", "00-old-context".getBytes(StandardCharsets.US_ASCII));
+    in.add("traceparent", VALID.getBytes(StandardCharsets.US_ASCII)); // the last one counts
+    in.add("tracestate", "vendor=1".getBytes(StandardCharsets.US_ASCII));
+    assertThat(TraceContext.traceparent(in)).isEqualTo(VALID);
+    assertThat(TraceContext.tracestate(in)).isEqualTo("vendor=1");
+
+    RecordHeaders out = new RecordHeaders();
+    TraceContext.addTo(out, TraceContext.traceparent(in), TraceContext.tracestate(in));
+    assertThat(new String(out.lastHeader("traceparent").value(), StandardCharsets.US_ASCII)).isEqualTo(VALID);
+    assertThat(new String(out.lastHeader("tracestate").value(), StandardCharsets.US_ASCII)).isEqualTo("vendor=1");
+  }
+
+  @Test
+  void aMalformedOrMissingContextIsNotPassedOn() {
+    RecordHeaders in = new RecordHeaders();
+    in.add("traceparent", "not a trace".getBytes(StandardCharsets.US_ASCII));
+    assertThat(TraceContext.traceparent(in)).isNull();
+    assertThat(TraceContext.traceparent(new RecordHeaders())).isNull();
+    assertThat(TraceContext.traceparent(null)).isNull();
+    assertThat(TraceContext.validTraceparent("01" + VALID.substring(2) + "-" + "x".repeat(TraceContext.MAX_TRACEPARENT))).isNull();
+    RecordHeaders out = new RecordHeaders();
+    TraceContext.addTo(out, null, "vendor=1");
+    assertThat(out.toArray()).isEmpty();
   }
 }

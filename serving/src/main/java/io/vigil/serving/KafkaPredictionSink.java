@@ -6,7 +6,6 @@ import io.vigil.features.MetricAttributions;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -106,12 +105,7 @@ public final class KafkaPredictionSink implements PredictionSink {
     Prediction record = toRecord(e);
     try {
       ProducerRecord<String, Prediction> out = new ProducerRecord<>(topic, record.getEntity(), record);
-      if (e.traceparent() != null) {
-        out.headers().add(TraceContext.TRACEPARENT, e.traceparent().getBytes(StandardCharsets.US_ASCII));
-        if (e.tracestate() != null) {
-          out.headers().add(TraceContext.TRACESTATE, e.tracestate().getBytes(StandardCharsets.US_ASCII));
-        }
-      }
+      TraceContext.addTo(out.headers(), e.traceparent(), e.tracestate());
       producer.send(out, (meta, error) -> {
         if (error == null) {
           metrics.predictionLogged();

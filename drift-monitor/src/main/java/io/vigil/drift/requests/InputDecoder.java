@@ -6,10 +6,10 @@ import io.vigil.schemas.FeatureVector;
 import io.vigil.schemas.LabelEvent;
 import io.vigil.schemas.Prediction;
 import io.vigil.schemas.TelemetrySample;
+import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import io.vigil.streamio.RecordHeaders;
-import io.vigil.streamio.TraceHeaders;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -40,8 +40,8 @@ final class InputDecoder implements KafkaRecordDeserializationSchema<RequestInpu
     if (in.errorCode != null) {
       in.headers = RecordHeaders.of(record.headers());
     } else if (in.kind == RequestInput.Kind.PREDICTION) {
-      in.traceparent = TraceHeaders.traceparent(record.headers());
-      in.tracestate = in.traceparent == null ? null : TraceHeaders.tracestate(record.headers());
+      in.traceparent = TraceContext.traceparent(record.headers());
+      in.tracestate = in.traceparent == null ? null : TraceContext.tracestate(record.headers());
     }
     out.collect(in);
   }

@@ -4,12 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.vigil.drift.requests.RequestInput.Kind;
 import io.vigil.schemas.DeadLetter;
+import io.vigil.schemas.TraceContext;
 import io.vigil.streamio.AvroRecords;
 import io.vigil.streamio.JobSetup;
 import io.vigil.streamio.KafkaSinks;
 import io.vigil.streamio.KafkaSources;
 import io.vigil.streamio.RecordHeaders;
-import io.vigil.streamio.TraceHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -242,7 +242,7 @@ public final class LabelRequestJob {
     @Override
     public ProducerRecord<byte[], byte[]> serialize(Candidate c, KafkaSinkContext ctx, Long ts) {
       ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, c.sampleId.getBytes(StandardCharsets.UTF_8), c.payload);
-      TraceHeaders.addTo(r.headers(), c.traceparent, c.tracestate);
+      TraceContext.addTo(r.headers(), c.traceparent, c.tracestate);
       return r;
     }
   }

@@ -3,8 +3,8 @@ package io.vigil.pipeline.scoring;
 import static java.util.Objects.requireNonNull;
 
 import io.vigil.schemas.Prediction;
+import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
-import io.vigil.streamio.TraceHeaders;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,7 +31,7 @@ final class ScoredPredictionSerializer implements KafkaRecordSerializationSchema
     }
     ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(topic,
         s.prediction.getEntity().getBytes(StandardCharsets.UTF_8), serde.encode(s.prediction));
-    TraceHeaders.addTo(out.headers(), s.traceparent, s.tracestate);
+    TraceContext.addTo(out.headers(), s.traceparent, s.tracestate);
     return out;
   }
 }

@@ -1,10 +1,10 @@
 package io.vigil.pipeline.scoring;
 
 import io.vigil.schemas.FeatureVector;
+import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import io.vigil.streamio.RecordHeaders;
-import io.vigil.streamio.TraceHeaders;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -30,8 +30,8 @@ final class VectorDecoder implements KafkaRecordDeserializationSchema<ScoringInp
     // kept for every vector, like its bytes: serving may refuse it later (null when there are none)
     in.headers = RecordHeaders.of(record.headers());
     if (!in.failed()) {
-      in.traceparent = TraceHeaders.traceparent(record.headers());
-      in.tracestate = in.traceparent == null ? null : TraceHeaders.tracestate(record.headers());
+      in.traceparent = TraceContext.traceparent(record.headers());
+      in.tracestate = in.traceparent == null ? null : TraceContext.tracestate(record.headers());
     }
     out.collect(in);
   }

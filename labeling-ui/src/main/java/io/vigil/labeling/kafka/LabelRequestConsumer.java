@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.vigil.labeling.store.TaskQueue;
 import io.vigil.schemas.DeadLetter;
 import io.vigil.schemas.LabelRequest;
+import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import java.nio.ByteBuffer;
@@ -156,7 +157,9 @@ public final class LabelRequestConsumer implements AutoCloseable {
       deadLetter(r, "INVALID_REQUEST", "label request without sample id or entity");
       return;
     }
-    if (queue.enqueue(request) == TaskQueue.Enqueued.ADDED) {
+    String traceparent = TraceContext.traceparent(r.headers());
+    String tracestate = traceparent == null ? null : TraceContext.tracestate(r.headers());
+    if (queue.enqueue(request, traceparent, tracestate) == TaskQueue.Enqueued.ADDED) {
       listener.added();
     } else {
       listener.duplicate();

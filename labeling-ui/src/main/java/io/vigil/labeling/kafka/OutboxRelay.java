@@ -3,6 +3,7 @@ package io.vigil.labeling.kafka;
 import static java.util.Objects.requireNonNull;
 
 import io.vigil.labeling.store.Database;
+import io.vigil.schemas.TraceContext;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -225,15 +226,18 @@ public final class OutboxRelay implements AutoCloseable {
 
   /** Publishes one batch; returns how many rows. */
   int publishBatch() {
-    record Row(long id, String topic, String key, byte[] payload, String eventId) {}
+    record Row(long id, String topic, String key, byte[] payload, String eventId, String traceparent,
+        String tracestate) {}
     List<Row> rows = db.inTransaction(c -> {
       List<Row> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT id, topic, record_key, payload, event_id FROM outbox WHERE sent_at IS NULL ORDER BY id")) {
+          "SELECT id, topic, record_key, payload, event_id, traceparent, tracestate FROM outbox"
+              + " WHERE sent_at IS NULL ORDER BY id")) {
         ps.setMaxRows(BATCH);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getString(5)));
+            out.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getString(5),
+                rs.getString(6), rs.getString(7)));
           }
         }
       }
@@ -248,6 +252,7 @@ public final class OutboxRelay implements AutoCloseable {
       for (Row r : rows) {
         ProducerRecord<String, byte[]> pr = new ProducerRecord<>(r.topic(), r.key(), r.payload());
         pr.headers().add(new RecordHeader("eventId", r.eventId().getBytes(StandardCharsets.UTF_8)));
+        TraceContext.addTo(pr.headers(), r.traceparent(), r.tracestate());
         producer.send(pr);
       }
       producer.send(new ProducerRecord<>(markerTopic, transactionalId,

@@ -552,7 +552,18 @@ public final class LabelService {
         .setIncidentAction(IncidentAction.valueOf(l.incidentAction()))
         .setRetracts(l.retracts())
         .build();
-    Outbox.append(c, labelsTopic, l.sampleId(), SERDE.encode(e), l.eventId(), l.labeledAt());
+    String[] trace = taskTrace(c, l.sampleId());
+    Outbox.append(c, labelsTopic, l.sampleId(), SERDE.encode(e), l.eventId(), l.labeledAt(), trace[0], trace[1]);
+  }
+
+  /** The trace context of the request the sample's task came from: {traceparent, tracestate}, nulls when none. */
+  private static String[] taskTrace(Connection c, String sampleId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT traceparent, tracestate FROM tasks WHERE sample_id = ?")) {
+      ps.setString(1, sampleId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : new String[2];
+      }
+    }
   }
 
   private static void insert(Connection c, StoredLabel l) throws SQLException {

@@ -74,7 +74,16 @@ public final class TaskQueue {
 
   /** Adds a request unless its sample id is already queued. */
   public Enqueued enqueue(LabelRequest r) {
-    return db.inTransaction(c -> insert(c, r, SERDE.encode(r)) ? Enqueued.ADDED : Enqueued.DUPLICATE);
+    return enqueue(r, null, null);
+  }
+
+  /**
+   * The same with the request's W3C trace context (valid, or null), which the labels answering it
+   * carry on as their Kafka headers.
+   */
+  public Enqueued enqueue(LabelRequest r, String traceparent, String tracestate) {
+    return db.inTransaction(c -> insert(c, r, SERDE.encode(r), traceparent, tracestate)
+        ? Enqueued.ADDED : Enqueued.DUPLICATE);
   }
 
   /** Adds many requests in one transaction; returns how many were new. */
@@ -82,7 +91,7 @@ public final class TaskQueue {
     return db.inTransaction(c -> {
       int added = 0;
       for (LabelRequest r : requests) {
-        if (insert(c, r, SERDE.encode(r))) {
+        if (insert(c, r, SERDE.encode(r), null, null)) {
           added++;
         }
       }
@@ -90,11 +99,13 @@ public final class TaskQueue {
     });
   }
 
-  private boolean insert(Connection c, LabelRequest r, byte[] payload) throws SQLException {
+  private boolean insert(Connection c, LabelRequest r, byte[] payload, String traceparent, String tracestate)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO tasks (sample_id, request_id, entity, reason, priority, incident_id,"
-            + " window_start, window_end, payload, enqueued_at, required_labels, done_count, status, version)"
-            + " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'OPEN', 0 FROM (VALUES (1)) AS one(x)"
+            + " window_start, window_end, payload, enqueued_at, required_labels, done_count, status, version,"
+            + " traceparent, tracestate)"
+            + " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'OPEN', 0, ?, ? FROM (VALUES (1)) AS one(x)"
             + " WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE sample_id = ?)")) {
       String id = r.getSampleId();
       ps.setString(1, id);
@@ -108,7 +119,9 @@ public final class TaskQueue {
       ps.setBytes(9, payload);
       ps.setLong(10, clock.getAsLong());
       ps.setInt(11, requiredLabels(id));
-      ps.setString(12, id);
+      ps.setString(12, traceparent);
+      ps.setString(13, traceparent == null ? null : tracestate);
+      ps.setString(14, id);
       return ps.executeUpdate() == 1;
     }
   }
