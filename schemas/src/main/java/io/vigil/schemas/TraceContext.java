@@ -89,9 +89,4 @@ public final class TraceContext {
     Header h = headers.lastHeader(key);
     return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.US_ASCII);
   }
-
-  /** The trace id of a valid {@code traceparent} (32 hex characters), for logs. */
-  public static String traceId(String traceparent) {
-    return traceparent.substring(3, 35);
-  }
 }

@@ -1,6 +1,7 @@
 package io.vigil.streamio;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
@@ -38,6 +39,19 @@ public class RecordHeaders {
       h.values[i] = v == null ? new byte[0] : v.clone();
     }
     return h;
+  }
+
+  /** The last value of header {@code key} as US-ASCII text (trace context headers are); null when absent. */
+  public static String text(RecordHeaders h, String key) {
+    if (h == null || h.keys == null) {
+      return null;
+    }
+    for (int i = h.keys.length - 1; i >= 0; i--) {
+      if (key.equals(h.keys[i])) {
+        return h.values[i] == null ? null : new String(h.values[i], StandardCharsets.US_ASCII);
+      }
+    }
+    return null;
   }
 
   /**

@@ -37,6 +37,10 @@ class RecordHeadersTest {
     trace[0] = 'x'; // a copy, not the consumer's buffer
     assertEquals('0', h.values[0][0]);
 
+    assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", io.vigil.streamio.RecordHeaders.text(h, "traceparent"));
+    assertNull(io.vigil.streamio.RecordHeaders.text(h, "tracestate"));
+    assertNull(io.vigil.streamio.RecordHeaders.text(null, "traceparent"));
+
     Map<String, ByteBuffer> map = io.vigil.streamio.RecordHeaders.toMap(h);
     assertEquals(List.of("traceparent", "attempt", "empty"), List.copyOf(map.keySet()));
     assertEquals(ByteBuffer.wrap(new byte[] {2}), map.get("attempt"));

@@ -160,6 +160,9 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
     private final ScoringInput in;
     private final ResultFuture<ScoringOutcome> result;
     private final ModelInferRequest request;
+    /** The vector's W3C trace context (valid), or null. */
+    private final String traceparent;
+    private final String tracestate;
     private int failures;
     private int serverFailures;
 
@@ -167,6 +170,9 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
       this.in = in;
       this.result = result;
       this.request = InferMessages.request(serving.modelName(), in);
+      this.traceparent = TraceContext.validTraceparent(RecordHeaders.text(in.headers, TraceContext.TRACEPARENT));
+      this.tracestate = traceparent == null ? null
+          : TraceContext.validTracestate(RecordHeaders.text(in.headers, TraceContext.TRACESTATE));
     }
 
     void attempt() {
@@ -187,9 +193,9 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
       long t0 = System.nanoTime();
       GRPCInferenceServiceGrpc.GRPCInferenceServiceStub s =
           stub.withDeadlineAfter(async.timeout().toNanos(), TimeUnit.NANOSECONDS);
-      if (in.traceparent != null) {
+      if (traceparent != null) {
         // the vector's trace context goes with the call (serving logs it with any shadow prediction)
-        s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(traceMetadata(in)));
+        s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(traceMetadata(traceparent, tracestate)));
       }
       if (probe) {
         // reconnect now rather than after the channel's own backoff, and let the probe wait for it
@@ -227,8 +233,8 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
         return;
       }
       ScoringOutcome outcome = ScoringOutcome.of(prediction(answer, latencyMicros));
-      outcome.traceparent = in.traceparent;
-      outcome.tracestate = in.tracestate;
+      outcome.traceparent = traceparent;
+      outcome.tracestate = tracestate;
       result.complete(List.of(outcome));
     }
 
@@ -315,11 +321,11 @@ public final class ScoringFunction extends RichAsyncFunction<ScoringInput, Scori
   private static final Metadata.Key<String> TRACESTATE =
       Metadata.Key.of(TraceContext.TRACESTATE, Metadata.ASCII_STRING_MARSHALLER);
 
-  private static Metadata traceMetadata(ScoringInput in) {
+  private static Metadata traceMetadata(String traceparent, String tracestate) {
     Metadata md = new Metadata();
-    md.put(TRACEPARENT, in.traceparent);
-    if (in.tracestate != null) {
-      md.put(TRACESTATE, in.tracestate);
+    md.put(TRACEPARENT, traceparent);
+    if (tracestate != null) {
+      md.put(TRACESTATE, tracestate);
     }
     return md;
   }

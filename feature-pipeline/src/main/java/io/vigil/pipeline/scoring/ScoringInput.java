@@ -28,11 +28,11 @@ public class ScoringInput {
   public long offset;
   public byte[] rawKey;
   public byte[] rawValue;
-  /** The record's Kafka headers, kept like its bytes for a dead letter (null when it had none). */
+  /**
+   * The record's Kafka headers (null when it had none): kept like its bytes for a dead letter, and
+   * its trace context goes on to serving and to its prediction.
+   */
   public RecordHeaders headers;
-  /** The record's W3C trace context (valid), passed on to its prediction and to serving; null when none. */
-  public String traceparent;
-  public String tracestate;
 
   public ScoringInput() {}
 

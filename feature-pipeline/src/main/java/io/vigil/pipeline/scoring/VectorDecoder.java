@@ -1,7 +1,6 @@
 package io.vigil.pipeline.scoring;
 
 import io.vigil.schemas.FeatureVector;
-import io.vigil.schemas.TraceContext;
 import io.vigil.schemas.wire.AvroSerde;
 import io.vigil.schemas.wire.RecordDecodingException;
 import io.vigil.streamio.RecordHeaders;
@@ -28,11 +27,8 @@ final class VectorDecoder implements KafkaRecordDeserializationSchema<ScoringInp
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ScoringInput> out) {
     ScoringInput in = decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
     // kept for every vector, like its bytes: serving may refuse it later (null when there are none)
+    // (its trace context among them, which the scoring function passes on)
     in.headers = RecordHeaders.of(record.headers());
-    if (!in.failed()) {
-      in.traceparent = TraceContext.traceparent(record.headers());
-      in.tracestate = in.traceparent == null ? null : TraceContext.tracestate(record.headers());
-    }
     out.collect(in);
   }
 
